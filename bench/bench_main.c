@@ -1,0 +1,127 @@
+/* bench_main.c: ardiff_bench: header (machine, device, driver, CLBlast, commit, cache), then the
+ * GEMM table (CLBlast vs OpenBLAS) and the kernel table. Figures are medians over --reps runs
+ * after one warm-up; compare them only as ratios within one run. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include <clblast_c.h>
+
+#include "bench.h"
+#include "ocl/ops.h"
+
+double bench_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double bench_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static void cpu_model(char *out, size_t cap)
+{
+    snprintf(out, cap, "unknown CPU");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "model name", 10)) {
+            char *c = strchr(line, ':');
+            if (c) {
+                snprintf(out, cap, "%s", c + 2);
+                out[strcspn(out, "\n")] = '\0';
+            }
+            break;
+        }
+    }
+    fclose(f);
+}
+
+static void usage(void)
+{
+    printf("usage: ardiff_bench [--device SPEC] [--reps N] [--model commongen|xsum|all] [--k K]\n"
+           "                    [--only gemm|kernels]\n"
+           "Times the GEMM shapes (CLBlast vs OpenBLAS SGEMM) and every kernel of the official\n"
+           "CommonGen and XSUM model sizes on one device. Defaults: --reps 5 --model all --k 10.\n");
+}
+
+int main(int argc, char **argv)
+{
+    bench_opts o = {5, "all", 10};
+    const char *spec = NULL, *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if ((!strcmp(a, "--device") || !strcmp(a, "-d")) && v) spec = argv[++i];
+        else if (!strcmp(a, "--reps") && v) o.reps = atoi(argv[++i]);
+        else if (!strcmp(a, "--model") && v) o.model = argv[++i];
+        else if (!strcmp(a, "--k") && v) o.candidates = atoi(argv[++i]);
+        else if (!strcmp(a, "--only") && v) only = argv[++i];
+        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(); return 0; }
+        else { fprintf(stderr, "ardiff_bench: unknown or incomplete option '%s'\n", a); return 2; }
+    }
+    if (o.reps < 1 || o.candidates < 1 ||
+        (strcmp(o.model, "commongen") && strcmp(o.model, "xsum") && strcmp(o.model, "all"))) {
+        fprintf(stderr, "ardiff_bench: bad --reps, --k or --model value\n");
+        return 2;
+    }
+    int idx[1], n = 0;
+    if (ardiff_devices_select(spec, idx, 1, &n) != ARDIFF_OK) {
+        fprintf(stderr, "ardiff_bench: %s\n", ardiff_last_error());
+        return 1;
+    }
+    ardiff_device_desc *all = NULL;
+    int nall = 0;
+    if (ardiff_devices_list(&all, &nall) != ARDIFF_OK) {
+        fprintf(stderr, "ardiff_bench: %s\n", ardiff_last_error());
+        return 1;
+    }
+    char opts[512];
+    ops_build_options(&all[idx[0]], opts, sizeof opts);
+    free(all);
+    ocl_dev *dev = NULL;
+    double t0 = bench_now_ms();
+    if (ocl_dev_open(idx[0], opts, &dev) != ARDIFF_OK || ops_warmup(dev) != ARDIFF_OK ||
+        ocl_finish(dev) != ARDIFF_OK) {
+        fprintf(stderr, "ardiff_bench: %s\n", ardiff_last_error());
+        ocl_dev_free(dev);
+        return 1;
+    }
+    double startup = bench_now_ms() - t0;
+
+    struct utsname u;
+    uname(&u);
+    char cpu[256];
+    cpu_model(cpu, sizeof cpu);
+    time_t now = time(NULL);
+    char date[64];
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
+    printf("# ardiff_bench %s, %s\n", ardiff_version(), date);
+    printf("# host: %s %s %s, CPU: %s\n", u.nodename, u.sysname, u.machine, cpu);
+    printf("# device %d: %s (%s), platform %s (%s), driver %s, %u CUs\n", dev->desc.index,
+           dev->desc.name, dev->desc.type, dev->desc.platform, dev->desc.platform_version,
+           dev->desc.driver_version, dev->desc.compute_units);
+    printf("# CLBlast %d.%d.%d (its built-in tuning database), precision fp32, build options "
+           "\"%s\"\n", CLBLAST_VERSION_MAJOR, CLBLAST_VERSION_MINOR, CLBLAST_VERSION_PATCH, opts);
+    printf("# program %s in %.0f ms; start-up incl. warm-up %.0f ms; reps %d (median)\n",
+           dev->cache_hit ? "from the binary cache" : "built from source", dev->build_ms,
+           startup, o.reps);
+    int rc = 0;
+    if (!only || !strcmp(only, "gemm")) rc |= bench_gemm(dev, &o);
+    if (!only || !strcmp(only, "kernels")) rc |= bench_kernels(dev, &o);
+    ocl_dev_free(dev);
+    return rc;
+}

@@ -1,0 +1,197 @@
+/* common.cl: helpers shared by every kernel file (concatenated first into the one program).
+ *
+ * -D macros (all optional; runtime/ocl/ops_common.c passes the values its launchers assume):
+ *   WG             work-group size of every kernel (reqd_work_group_size(WG,1,1)); a power of
+ *                  two, <= the device's max work-group size. Default 64.
+ *   ATT_MAX_KEYS   most keys one attention row holds in local memory. Default 512.
+ *   ATT_MAX_DH     largest head dimension. Default 128.
+ *
+ * Kernels that use barriers never return early, not even for surplus work items: PoCL 3.1
+ * crashes on a return ahead of a barrier. Their launchers start exactly one group per row.
+ *
+ * Also here: the counter-based random stream of docs/rng.md (Philox4x32-10 + a Box-Muller
+ * transform built from binary32 +, -, * only), because both rng.cl and denoise.cl use it and
+ * denoise.cl is concatenated before rng.cl. Floating-point contraction is switched off for the
+ * whole program: the stream must be bit-identical to runtime/engine/rng.c, and no kernel here
+ * is bound by multiply-add throughput.
+ */
+#pragma OPENCL FP_CONTRACT OFF
+
+#ifndef WG
+#define WG 64
+#endif
+#ifndef ATT_MAX_KEYS
+#define ATT_MAX_KEYS 512
+#endif
+#ifndef ATT_MAX_DH
+#define ATT_MAX_DH 128
+#endif
+
+/* finite "minus infinity" for masking (no inf sentinels anywhere) */
+#define AD_NEG_BIG (-1e30f)
+
+/* ---- work-group reductions (WG a power of two; fixed order, so results are deterministic) -- */
+inline float wg_sum(float v, __local float *red)
+{
+    const int lid = get_local_id(0);
+    red[lid] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WG / 2; s > 0; s >>= 1) {
+        if (lid < s) red[lid] += red[lid + s];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    float r = red[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+
+inline float wg_max(float v, __local float *red)
+{
+    const int lid = get_local_id(0);
+    red[lid] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WG / 2; s > 0; s >>= 1) {
+        if (lid < s) red[lid] = fmax(red[lid], red[lid + s]);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    float r = red[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+
+/* (value, index) pair better for an argmin: smaller value, ties to the lower index */
+inline int argmin_better(float va, int ia, float vb, int ib)
+{
+    return va < vb || (va == vb && ia < ib);
+}
+
+/* argmin over the work group; returns the winning index, *best gets its value */
+inline int wg_argmin(float v, int idx, __local float *redv, __local int *redi, float *best)
+{
+    const int lid = get_local_id(0);
+    redv[lid] = v;
+    redi[lid] = idx;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WG / 2; s > 0; s >>= 1) {
+        if (lid < s && argmin_better(redv[lid + s], redi[lid + s], redv[lid], redi[lid])) {
+            redv[lid] = redv[lid + s];
+            redi[lid] = redi[lid + s];
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    int r = redi[0];
+    *best = redv[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+
+/* ---- the random stream (docs/rng.md) ------------------------------------------------------ */
+inline uint4 philox4x32_10(uint4 c, uint2 k)
+{
+    for (int r = 0; r < 10; r++) {
+        if (r > 0) {
+            k.x += 0x9E3779B9u;
+            k.y += 0xBB67AE85u;
+        }
+        uint hi0 = mul_hi(0xD2511F53u, c.x), lo0 = 0xD2511F53u * c.x;
+        uint hi1 = mul_hi(0xCD9E8D57u, c.z), lo1 = 0xCD9E8D57u * c.z;
+        c = (uint4)(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
+    }
+    return c;
+}
+
+inline float rng_log_f(float u)
+{
+    uint bits = as_uint(u);
+    int e = (int)((bits >> 23) & 0xffu) - 127;
+    float m = as_float((bits & 0x7fffffu) | 0x3f800000u);
+    if (m > 0x1.6a09e6p+0f) {
+        m = m * 0.5f;
+        e = e + 1;
+    }
+    float x = m - 1.0f;
+    float z = x * x;
+    float p = 0x1.204376p-4f;
+    p = p * x + -0x1.d7a370p-4f;
+    p = p * x + 0x1.de4a34p-4f;
+    p = p * x + -0x1.fcba9ep-4f;
+    p = p * x + 0x1.23d37ep-3f;
+    p = p * x + -0x1.555ca0p-3f;
+    p = p * x + 0x1.999d58p-3f;
+    p = p * x + -0x1.fffff8p-3f;
+    p = p * x + 0x1.555554p-2f;
+    float v = (x * z) * p;
+    float fe = (float)e;
+    v = v + fe * -0x1.bd0106p-13f;
+    v = v - 0.5f * z;
+    float w = x + v;
+    w = w + fe * 0x1.63p-1f;
+    return w;
+}
+
+inline float rng_sqrt_f(float y)
+{
+    if (y == 0.0f) return 0.0f;
+    float g = as_float(0x5f3759dfu - (as_uint(y) >> 1));
+    float h = 0.5f * y;
+    g = g * (1.5f - (h * g) * g);
+    g = g * (1.5f - (h * g) * g);
+    g = g * (1.5f - (h * g) * g);
+    return y * g;
+}
+
+inline float rng_sin_f(float t)
+{
+    float t2 = t * t;
+    float p = 0x1.612462p-33f;
+    p = p * t2 + -0x1.ae6456p-26f;
+    p = p * t2 + 0x1.71de3ap-19f;
+    p = p * t2 + -0x1.a01a02p-13f;
+    p = p * t2 + 0x1.111112p-7f;
+    p = p * t2 + -0x1.555556p-3f;
+    p = p * t2 + 1.0f;
+    return t * p;
+}
+
+inline float rng_cos_f(float t)
+{
+    float t2 = t * t;
+    float p = -0x1.93974ap-37f;
+    p = p * t2 + 0x1.1eed8ep-29f;
+    p = p * t2 + -0x1.27e4fcp-22f;
+    p = p * t2 + 0x1.a01a02p-16f;
+    p = p * t2 + -0x1.6c16c2p-10f;
+    p = p * t2 + 0x1.555556p-5f;
+    p = p * t2 + -0x1p-1f;
+    p = p * t2 + 1.0f;
+    return p;
+}
+
+/* two words -> two standard normals, bit-exact with runtime/engine/rng.c */
+inline float2 rng_box_muller(uint a, uint b)
+{
+    float u = (float)((a >> 8) + 1u) * 0x1p-24f;
+    float y = -2.0f * rng_log_f(u);
+    float r = rng_sqrt_f(y);
+    uint q = b >> 30;
+    float f = (float)((b >> 6) & 0xFFFFFFu) * 0x1p-24f;
+    float t = f * 0x1.921fb6p+0f;
+    float c = rng_cos_f(t), s = rng_sin_f(t);
+    float C, S;
+    if (q == 0u) { C = c; S = s; }
+    else if (q == 1u) { C = -s; S = c; }
+    else if (q == 2u) { C = -c; S = -s; }
+    else { C = s; S = -c; }
+    return (float2)(r * C, r * S);
+}
+
+/* the four normals of channels 4*block .. 4*block+3 at (seed, input, cand, step, position) */
+inline float4 rng_normal4(uint seed_lo, uint seed_hi, uint input, uint cand, uint step,
+                          uint position, uint block)
+{
+    uint4 ctr = (uint4)((position << 16) | block, step, cand, input);
+    uint4 w = philox4x32_10(ctr, (uint2)(seed_lo, seed_hi));
+    float2 n01 = rng_box_muller(w.x, w.y);
+    float2 n23 = rng_box_muller(w.z, w.w);
+    return (float4)(n01.x, n01.y, n23.x, n23.y);
+}

@@ -1,0 +1,78 @@
+/* elementwise.cl: bias + activation, GEGLU, residual add, scale. fp32.
+ * -D macros: WG (see common.cl).
+ * Tensors are [rows, cols] views: element (i, c) at off + i*ld + c. Outputs may alias inputs
+ * element for element (in place). global = (round_up(cols, WG), rows).
+ */
+
+#define ACT_NONE 0
+#define ACT_GELU 1
+#define ACT_TANH 2
+#define ACT_SILU 3
+
+/* GELU, erf form: 0.5 x (1 + erf(x / sqrt 2)) */
+inline float gelu_erf(float x)
+{
+    return 0.5f * x * (1.0f + erf(x * 0.70710678118654752f));
+}
+
+inline float activate(float x, int act)
+{
+    switch (act) {
+    case ACT_GELU: return gelu_erf(x);
+    case ACT_TANH: return tanh(x);
+    case ACT_SILU: return x / (1.0f + exp(-x));
+    default: return x;
+    }
+}
+
+/* y = act(x + bias[c]); bias ignored when has_bias == 0 (act ACT_NONE: a plain bias add) */
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void ardiff_bias_act_f32(__global const float *x, int x_off, int ldx,
+                         __global const float *bias, int b_off, int has_bias,
+                         __global float *y, int y_off, int ldy, int rows, int cols, int act)
+{
+    const int c = get_global_id(0), i = get_global_id(1);
+    if (c >= cols || i >= rows) return;
+    float t = x[x_off + (size_t)i * ldx + c];
+    if (has_bias) t += bias[b_off + c];
+    y[y_off + (size_t)i * ldy + c] = activate(t, act);
+}
+
+/* GEGLU (official order: the first half is the value, the second half the gate):
+ *   x [rows, 2F] (+ bias [2F]) -> y[i, c] = x[i, c] * GELU(x[i, F + c]), y [rows, F] */
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void ardiff_geglu_f32(__global const float *x, int x_off, int ldx,
+                      __global const float *bias, int b_off, int has_bias,
+                      __global float *y, int y_off, int ldy, int rows, int F)
+{
+    const int c = get_global_id(0), i = get_global_id(1);
+    if (c >= F || i >= rows) return;
+    __global const float *xr = x + x_off + (size_t)i * ldx;
+    float val = xr[c], gate = xr[F + c];
+    if (has_bias) {
+        val += bias[b_off + c];
+        gate += bias[b_off + F + c];
+    }
+    y[y_off + (size_t)i * ldy + c] = val * gelu_erf(gate);
+}
+
+/* y = a + b (the residual add) */
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void ardiff_add_f32(__global const float *a, int a_off, int lda,
+                    __global const float *b, int b_off, int ldb,
+                    __global float *y, int y_off, int ldy, int rows, int cols)
+{
+    const int c = get_global_id(0), i = get_global_id(1);
+    if (c >= cols || i >= rows) return;
+    y[y_off + (size_t)i * ldy + c] = a[a_off + (size_t)i * lda + c] + b[b_off + (size_t)i * ldb + c];
+}
+
+/* y = alpha * x */
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void ardiff_scale_f32(__global const float *x, int x_off, int ldx,
+                      __global float *y, int y_off, int ldy, int rows, int cols, float alpha)
+{
+    const int c = get_global_id(0), i = get_global_id(1);
+    if (c >= cols || i >= rows) return;
+    y[y_off + (size_t)i * ldy + c] = alpha * x[x_off + (size_t)i * ldx + c];
+}

@@ -1,0 +1,324 @@
+/* cmd_generate.c: `ardiff generate` and `ardiff info`. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+typedef struct gen_opts {
+    const char *model, *input, *output;
+    char devices[1024];
+    int steps, candidates, batch, jsonl, force, quiet;
+    int schedule; /* -1: model default */
+    double anchor;
+    unsigned long long seed;
+    int have_seed;
+} gen_opts;
+
+static void gen_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: ardiff generate MODEL_DIR [options]\n"
+            "Generates one output line per input line (one source per line; empty lines give\n"
+            "empty outputs), in input order.\n"
+            "\n"
+            "  -i, --input FILE      sources (default: standard input)\n"
+            "  -o, --output FILE     outputs (default: standard output; an existing file is\n"
+            "                        kept unless --force)\n"
+            "  --steps K             decoder calls (default: the model's [generate] steps)\n"
+            "  --candidates k        samples per input, one chosen by MBR (default: the model's)\n"
+            "  --schedule ar|uniform time schedule (default: the model's)\n"
+            "  --anchor-scale S      AR anchor at S*N (default: the model's end_point_scale)\n"
+            "  --seed N              random seed (default 0); same seed, same output\n"
+            "  -d, --device SPEC     device(s): index, type or name; repeat or comma-separate\n"
+            "  --batch B             inputs denoised together (default 8)\n"
+            "  --precision fp32      weight storage (fp32 only in this version)\n"
+            "  --format text|jsonl   jsonl: all candidates, MBR scores and timings per input\n"
+            "  --force               overwrite --output if it exists\n"
+            "  -q, --quiet           no progress line\n");
+}
+
+static int parse_int(const char *opt, const char *v, int lo, int hi, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long x = v ? strtol(v, &end, 10) : 0;
+    if (!v || !*v || *end || errno || x < lo || x > hi) {
+        fprintf(stderr, "ardiff generate: %s needs an integer in [%d, %d], got '%s'\n", opt, lo,
+                hi, v ? v : "");
+        return -1;
+    }
+    *out = (int)x;
+    return 0;
+}
+
+static int parse_gen_args(int argc, char **argv, gen_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->schedule = -1;
+    o->steps = o->candidates = -1;
+    o->batch = 8;
+    o->anchor = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int r = cli_device_arg(argc, argv, &i, o->devices, sizeof o->devices);
+        if (r < 0) return -1;
+        if (r > 0) continue;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { gen_usage(stdout); exit(0); }
+        else if ((!strcmp(a, "-i") || !strcmp(a, "--input")) && v) { o->input = v; i++; }
+        else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v) { o->output = v; i++; }
+        else if (!strcmp(a, "--steps")) { if (parse_int(a, v, 1, 100000, &o->steps)) return -1; i++; }
+        else if (!strcmp(a, "--candidates")) { if (parse_int(a, v, 1, 4096, &o->candidates)) return -1; i++; }
+        else if (!strcmp(a, "--batch")) { if (parse_int(a, v, 1, 1024, &o->batch)) return -1; i++; }
+        else if (!strcmp(a, "--schedule") && v) {
+            if (!strcmp(v, "ar")) o->schedule = ARDIFF_SCHEDULE_AR;
+            else if (!strcmp(v, "uniform")) o->schedule = ARDIFF_SCHEDULE_UNIFORM;
+            else { fprintf(stderr, "ardiff generate: --schedule must be ar or uniform, got '%s'\n", v); return -1; }
+            i++;
+        } else if (!strcmp(a, "--anchor-scale") && v) {
+            char *end;
+            o->anchor = strtod(v, &end);
+            if (*end || !(o->anchor > 0) || o->anchor > 1000) {
+                fprintf(stderr, "ardiff generate: --anchor-scale must be a number > 0, got '%s'\n", v);
+                return -1;
+            }
+            i++;
+        } else if (!strcmp(a, "--seed") && v) {
+            char *end;
+            errno = 0;
+            o->seed = strtoull(v, &end, 10);
+            if (*end || errno || *v == '-') {
+                fprintf(stderr, "ardiff generate: --seed must be a non-negative integer, got '%s'\n", v);
+                return -1;
+            }
+            o->have_seed = 1;
+            i++;
+        } else if (!strcmp(a, "--precision") && v) {
+            if (strcmp(v, "fp32")) {
+                fprintf(stderr, "ardiff generate: --precision %s is not available in this version "
+                        "(fp32 only)\n", v);
+                return -1;
+            }
+            i++;
+        } else if (!strcmp(a, "--format") && v) {
+            if (!strcmp(v, "jsonl")) o->jsonl = 1;
+            else if (strcmp(v, "text")) { fprintf(stderr, "ardiff generate: --format must be text or jsonl, got '%s'\n", v); return -1; }
+            i++;
+        } else if (!strcmp(a, "--force")) o->force = 1;
+        else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
+        else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "ardiff generate: unknown or incomplete option '%s' (see --help)\n", a);
+            return -1;
+        } else if (!o->model) o->model = a;
+        else { fprintf(stderr, "ardiff generate: unexpected argument '%s'\n", a); return -1; }
+    }
+    if (!o->model) {
+        fprintf(stderr, "ardiff generate: missing MODEL_DIR (see --help)\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads every line (without its '\n' / "\r\n"). NUL bytes inside a line are an error. */
+static int read_lines(const char *path, char ***lines_out, int *n_out)
+{
+    FILE *f = path && strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f) {
+        fprintf(stderr, "ardiff generate: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char **lines = NULL;
+    int n = 0, cap = 0;
+    char *buf = NULL;
+    size_t bcap = 0;
+    ssize_t len;
+    int rc = 0;
+    while ((len = getline(&buf, &bcap, f)) >= 0) {
+        if (len && buf[len - 1] == '\n') buf[--len] = '\0';
+        if (len && buf[len - 1] == '\r') buf[--len] = '\0';
+        if (strlen(buf) != (size_t)len) {
+            fprintf(stderr, "ardiff generate: %s line %d: contains a NUL byte\n",
+                    path ? path : "stdin", n + 1);
+            rc = -1;
+            break;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **t = realloc(lines, sizeof *lines * (size_t)cap);
+            if (!t) { rc = -1; break; }
+            lines = t;
+        }
+        lines[n] = strdup(buf);
+        if (!lines[n]) { rc = -1; break; }
+        n++;
+    }
+    free(buf);
+    if (f != stdin) fclose(f);
+    *lines_out = lines;
+    *n_out = n;
+    return rc;
+}
+
+static void progress(int done, int total, double t0, double now)
+{
+    double el = (now - t0) / 1e3, rate = el > 0 ? done / el : 0;
+    double eta = rate > 0 ? (total - done) / rate : 0;
+    fprintf(stderr, "\rardiff: %d/%d inputs, %.2f sentences/s, ETA %.0f s   ", done, total, rate, eta);
+    if (done == total) fputc('\n', stderr);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void write_jsonl(FILE *out, long index, const char *src, const ardiff_output *o,
+                        const ardiff_stats *st, int nbatch)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "index", (double)index);
+    cJSON_AddStringToObject(j, "source", src);
+    cJSON_AddStringToObject(j, "output", o->text ? o->text : "");
+    cJSON_AddNumberToObject(j, "choice", o->choice);
+    cJSON *c = cJSON_AddArrayToObject(j, "candidates");
+    cJSON *s = cJSON_AddArrayToObject(j, "mbr_scores");
+    for (int i = 0; i < o->k; i++) {
+        cJSON_AddItemToArray(c, cJSON_CreateString(o->candidates[i]));
+        cJSON_AddItemToArray(s, cJSON_CreateNumber(o->scores[i]));
+    }
+    cJSON_AddNumberToObject(j, "source_tokens", o->source_tokens);
+    cJSON_AddBoolToObject(j, "truncated", o->truncated);
+    cJSON *t = cJSON_AddObjectToObject(j, "timing_ms");
+    cJSON_AddNumberToObject(t, "batch_encode", st->encode_ms);
+    cJSON_AddNumberToObject(t, "batch_decode", st->decode_ms);
+    cJSON_AddNumberToObject(t, "batch_mbr", st->mbr_ms);
+    cJSON_AddNumberToObject(t, "batch_inputs", nbatch);
+    char *txt = cJSON_PrintUnformatted(j);
+    fprintf(out, "%s\n", txt);
+    free(txt);
+    cJSON_Delete(j);
+}
+
+static int open_output(const gen_opts *o, FILE **out, char *tmp, size_t cap)
+{
+    *out = stdout;
+    tmp[0] = '\0';
+    if (!o->output || !strcmp(o->output, "-")) return 0;
+    struct stat sb;
+    if (!o->force && stat(o->output, &sb) == 0) {
+        fprintf(stderr, "ardiff generate: %s exists; use --force to overwrite it\n", o->output);
+        return -1;
+    }
+    snprintf(tmp, cap, "%s.tmp.XXXXXX", o->output);
+    int fd = mkstemp(tmp);
+    if (fd < 0 || !(*out = fdopen(fd, "w"))) {
+        fprintf(stderr, "ardiff generate: cannot write next to %s: %s\n", o->output, strerror(errno));
+        tmp[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n, FILE *out)
+{
+    ardiff_params p;
+    ardiff_params_default(m, &p);
+    if (o->steps > 0) p.steps = o->steps;
+    if (o->candidates > 0) p.candidates = o->candidates;
+    if (o->schedule >= 0) p.schedule = (ardiff_schedule)o->schedule;
+    if (o->anchor > 0) p.anchor_scale = o->anchor;
+    if (o->have_seed) p.seed = o->seed;
+    p.batch = o->batch;
+    int dev[16], ndev = 0;
+    if (ardiff_devices_select(o->devices, dev, 16, &ndev) != ARDIFF_OK) {
+        cli_error("generate");
+        return 1;
+    }
+    ardiff_engine *e = NULL;
+    if (ardiff_engine_create(m, dev, ndev, p.batch, p.candidates, p.steps, &e) != ARDIFF_OK) {
+        cli_error("generate");
+        return 1;
+    }
+    int show = !o->quiet && isatty(2);
+    double t0 = now_ms();
+    int rc = 0;
+    ardiff_output *outs = calloc((size_t)p.batch, sizeof *outs);
+    for (int i = 0; outs && i < n && rc == 0; i += p.batch) {
+        int nb = n - i < p.batch ? n - i : p.batch;
+        ardiff_stats st = {0};
+        if (ardiff_generate(e, &p, (const char *const *)lines + i, nb, (uint64_t)i, outs, &st) !=
+            ARDIFF_OK) {
+            cli_error("generate");
+            rc = 1;
+            break;
+        }
+        for (int b = 0; b < nb; b++) {
+            if (o->jsonl) write_jsonl(out, i + b, lines[i + b], &outs[b], &st, nb);
+            else fprintf(out, "%s\n", outs[b].text);
+        }
+        fflush(out);
+        ardiff_outputs_free(outs, nb);
+        if (show) progress(i + nb, n, t0, now_ms());
+    }
+    if (!outs) { fprintf(stderr, "ardiff generate: out of memory\n"); rc = 1; }
+    free(outs);
+    ardiff_engine_free(e);
+    return rc;
+}
+
+int cmd_generate(int argc, char **argv)
+{
+    gen_opts o;
+    if (parse_gen_args(argc, argv, &o) != 0) return 2;
+    ardiff_model *m = NULL;
+    if (ardiff_model_open(o.model, &m) != ARDIFF_OK) {
+        cli_error("generate");
+        return 1;
+    }
+    char **lines = NULL;
+    int n = 0;
+    int rc = read_lines(o.input, &lines, &n) == 0 ? 0 : 1;
+    FILE *out = NULL;
+    char tmp[4200] = "";
+    if (rc == 0 && open_output(&o, &out, tmp, sizeof tmp) != 0) rc = 1;
+    if (rc == 0) rc = run_generate(&o, m, lines, n, out);
+    if (out && out != stdout) {
+        if (fclose(out) != 0) rc = 1;
+        if (rc == 0 && rename(tmp, o.output) != 0) {
+            fprintf(stderr, "ardiff generate: cannot write %s: %s\n", o.output, strerror(errno));
+            rc = 1;
+        }
+        if (rc != 0) unlink(tmp);
+    }
+    for (int i = 0; i < n; i++) free(lines[i]);
+    free(lines);
+    ardiff_model_free(m);
+    return rc;
+}
+
+int cmd_info(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fprintf(argc < 2 ? stderr : stdout, "usage: ardiff info MODEL_DIR\n"
+                "Prints the model's sizes and settings (after checking every file).\n");
+        return argc < 2 ? 2 : 0;
+    }
+    ardiff_model *m = NULL;
+    if (ardiff_model_open(argv[1], &m) != ARDIFF_OK) {
+        cli_error("info");
+        return 1;
+    }
+    char buf[4096];
+    ardiff_model_describe(m, buf, sizeof buf);
+    fputs(buf, stdout);
+    ardiff_model_free(m);
+    return 0;
+}

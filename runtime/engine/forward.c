@@ -1,0 +1,409 @@
+/* forward.c: encoder and decoder on one device (forward.h).
+ *
+ * Row layout: decoder row r = (source r / kv_group, candidate); a decoder activation is
+ * [rows * N, width] row-major. Linear layers are y = x Wᵀ + b with W [out, in] as PyTorch
+ * stores it, i.e. GEMMs with B transposed. The residual stream h is updated in place by GEMMs
+ * with beta = 1 (h += a Woᵀ), then the bias is added.
+ */
+#include "forward.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "engine/schedule.h"
+#include "ocl/ocl.h"
+
+#define ROUND_SCRATCH_FLOATS (16u << 20) /* clamping scores [chunk, V]: 64 MiB at most */
+
+struct ad_fwd {
+    ocl_dev *dev;
+    const ad_model_config *c;
+    const ad_weights *w;
+    int h, d, dout, ct, N, V, T, Hd, He, dhd, dhe;
+    int rows_max, src_rows_max, S_max, steps_max, round_chunk;
+    /* state of the current batch / generation */
+    int B, S, rows, kv_group, K;
+    uint64_t seed;
+    /* device buffers */
+    ocl_buf *W, *enorm, *abar;
+    ocl_buf *src_ids, *src_mask, *e, *e_qkv, *e_att, *e_tmp, *e_ff, *ckv;
+    ocl_buf *tab, *row_in, *row_cand;
+    ocl_buf *z, *x0, *x0c, *hres, *hn, *wide, *qkv, *att, *ff, *ffg, *temb, *tm, *R, *ids, *scores;
+};
+
+static ardiff_status alloc_f(ad_fwd *f, ocl_buf **b, size_t n)
+{
+    return ocl_buf_alloc(f->dev, n * sizeof(float), b);
+}
+
+/* y[M, n] = x[M, k] · W[n, k]ᵀ + beta * y, W at arena offset w_off. */
+static ardiff_status lin(ad_fwd *f, const ocl_buf *x, size_t x_off, size_t M, size_t k,
+                         size_t w_off, size_t n, ocl_buf *y, size_t y_off, float beta)
+{
+    ocl_gemm_args g = {0};
+    g.trans_b = 1;
+    g.m = M; g.n = n; g.k = k;
+    g.alpha = 1.0f; g.beta = beta;
+    g.a = x; g.a_off = x_off; g.lda = k;
+    g.b = f->W; g.b_off = w_off; g.ldb = k;
+    g.c = y; g.c_off = y_off; g.ldc = n;
+    g.batch = 1;
+    return ocl_gemm(f->dev, &g);
+}
+
+/* y = act(y + b) in place, b at arena offset */
+static ardiff_status bias(ad_fwd *f, ocl_buf *y, size_t M, size_t n, size_t b_off, ops_act act)
+{
+    return ops_bias_act(f->dev, y, 0, n, f->W, b_off, y, 0, n, (int)M, (int)n, act);
+}
+
+static ardiff_status ln(ad_fwd *f, const ocl_buf *x, ocl_buf *y, size_t M, int n, size_t g, size_t b)
+{
+    return ops_layernorm(f->dev, x, 0, (size_t)n, f->W, g, f->W, b, y, 0, (size_t)n, (int)M, n,
+                         (float)f->c->layer_norm_eps);
+}
+
+/* ---- creation ------------------------------------------------------------------------------ */
+
+static void reserve_shape(ocl_gemm_args *g, size_t m, size_t n, size_t k)
+{
+    memset(g, 0, sizeof *g);
+    g->trans_b = 1;
+    g->m = m; g->n = n; g->k = k;
+    g->lda = k; g->ldb = k; g->ldc = n;
+    g->batch = 1;
+}
+
+/* The CLBlast temporary buffer, sized once for every GEMM shape the plan uses. */
+static ardiff_status reserve_gemms(ad_fwd *f)
+{
+    size_t M = (size_t)f->rows_max * f->N, Me = (size_t)f->src_rows_max * f->S_max;
+    size_t h = f->h, I = f->c->encoder_intermediate_size;
+    ocl_gemm_args s[16];
+    int n = 0;
+    reserve_shape(&s[n++], M, 2 * h, f->d);
+    reserve_shape(&s[n++], M, h, 2 * h);
+    reserve_shape(&s[n++], M, 3 * h, h);
+    reserve_shape(&s[n++], M, h, h);
+    reserve_shape(&s[n++], M, 8 * h, h);
+    reserve_shape(&s[n++], M, h, 4 * h);
+    reserve_shape(&s[n++], M, f->dout, 2 * h);
+    reserve_shape(&s[n++], (size_t)f->round_chunk, f->V, f->d);
+    reserve_shape(&s[n++], f->N, 4 * f->ct, f->ct);
+    reserve_shape(&s[n++], f->N, h, 4 * f->ct);
+    reserve_shape(&s[n++], Me, 3 * h, h);
+    reserve_shape(&s[n++], Me, h, h);
+    reserve_shape(&s[n++], Me, I, h);
+    reserve_shape(&s[n++], Me, h, I);
+    reserve_shape(&s[n++], Me, 2 * h, h);
+    return ocl_gemm_reserve(f->dev, s, n);
+}
+
+static ardiff_status plan_buffers(ad_fwd *f)
+{
+    size_t M = (size_t)f->rows_max * f->N, Me = (size_t)f->src_rows_max * f->S_max;
+    size_t h = f->h, I = f->c->encoder_intermediate_size, L = f->c->decoder_layers;
+    size_t wide = 2 * h > (size_t)f->d ? 2 * h : (size_t)f->d;
+    f->round_chunk = (int)(ROUND_SCRATCH_FLOATS / (size_t)f->V);
+    if (f->round_chunk < 1) f->round_chunk = 1;
+    if ((size_t)f->round_chunk > M) f->round_chunk = (int)M;
+    AD_TRY(ocl_buf_alloc(f->dev, Me * sizeof(int32_t), &f->src_ids));
+    AD_TRY(ocl_buf_alloc(f->dev, Me * sizeof(int32_t), &f->src_mask));
+    AD_TRY(alloc_f(f, &f->e, Me * h));
+    AD_TRY(alloc_f(f, &f->e_qkv, Me * 3 * h));
+    AD_TRY(alloc_f(f, &f->e_att, Me * h));
+    AD_TRY(alloc_f(f, &f->e_tmp, Me * h));
+    AD_TRY(alloc_f(f, &f->e_ff, Me * I));
+    AD_TRY(alloc_f(f, &f->ckv, L * Me * 2 * h));
+    AD_TRY(ocl_buf_alloc(f->dev, (size_t)(f->steps_max + 1) * f->N * sizeof(int32_t), &f->tab));
+    AD_TRY(ocl_buf_alloc(f->dev, (size_t)f->rows_max * sizeof(int32_t), &f->row_in));
+    AD_TRY(ocl_buf_alloc(f->dev, (size_t)f->rows_max * sizeof(int32_t), &f->row_cand));
+    AD_TRY(alloc_f(f, &f->z, M * f->d));
+    AD_TRY(alloc_f(f, &f->x0, M * f->d));
+    AD_TRY(alloc_f(f, &f->x0c, M * f->d));
+    AD_TRY(alloc_f(f, &f->hres, M * h));
+    AD_TRY(alloc_f(f, &f->hn, M * h));
+    AD_TRY(alloc_f(f, &f->wide, M * wide));
+    AD_TRY(alloc_f(f, &f->qkv, M * 3 * h));
+    AD_TRY(alloc_f(f, &f->att, M * h));
+    AD_TRY(alloc_f(f, &f->ff, M * 8 * h));
+    AD_TRY(alloc_f(f, &f->ffg, M * 4 * h));
+    AD_TRY(alloc_f(f, &f->temb, (size_t)f->N * f->ct));
+    AD_TRY(alloc_f(f, &f->tm, (size_t)f->N * 4 * f->ct));
+    AD_TRY(alloc_f(f, &f->R, L * f->N * h));
+    AD_TRY(ocl_buf_alloc(f->dev, M * sizeof(int32_t), &f->ids));
+    AD_TRY(alloc_f(f, &f->scores, (size_t)f->round_chunk * f->V));
+    return reserve_gemms(f);
+}
+
+static ardiff_status upload_constants(ad_fwd *f)
+{
+    const ad_weights *w = f->w;
+    AD_TRY(alloc_f(f, &f->W, w->total));
+    AD_TRY(ocl_buf_write(f->dev, f->W, 0, w->host, w->total * sizeof(float)));
+    AD_TRY(alloc_f(f, &f->enorm, (size_t)f->V));
+    AD_TRY(ops_row_sqnorm(f->dev, f->W, w->emb, f->enorm, 0, f->V, f->d));
+    double *ad = malloc(sizeof(double) * (size_t)f->T);
+    float *af = malloc(sizeof(float) * (size_t)f->T);
+    ardiff_status st = (ad && af) ? ad_noise_alphas_cumprod(f->T, ad)
+                                  : ad_fail(ARDIFF_E_OOM, "out of host memory");
+    for (int i = 0; st == ARDIFF_OK && i < f->T; i++) af[i] = (float)ad[i];
+    if (st == ARDIFF_OK) st = alloc_f(f, &f->abar, (size_t)f->T);
+    if (st == ARDIFF_OK) st = ocl_buf_write(f->dev, f->abar, 0, af, sizeof(float) * (size_t)f->T);
+    free(ad);
+    free(af);
+    return st;
+}
+
+ardiff_status ad_fwd_create(int index, const ad_model_config *c, const ad_weights *w,
+                            int src_rows_max, int rows_max, int steps_max, ad_fwd **out)
+{
+    *out = NULL;
+    ad_fwd *f = calloc(1, sizeof *f);
+    if (!f) return ad_fail(ARDIFF_E_OOM, "out of host memory");
+    f->c = c;
+    f->w = w;
+    f->h = c->hidden_size;
+    f->d = c->in_channels;
+    f->dout = c->out_channels;
+    f->ct = c->time_channels;
+    f->N = c->tgt_len;
+    f->V = c->vocab_size;
+    f->T = c->diffusion_steps;
+    f->Hd = c->decoder_heads;
+    f->He = c->encoder_heads;
+    f->dhd = f->h / f->Hd;
+    f->dhe = f->h / f->He;
+    f->rows_max = rows_max;
+    f->src_rows_max = src_rows_max;
+    f->S_max = c->max_src_len;
+    f->steps_max = steps_max;
+
+    ardiff_device_desc *all = NULL;
+    int n = 0;
+    char opts[512];
+    ardiff_status st = ardiff_devices_list(&all, &n);
+    if (st == ARDIFF_OK && (index < 0 || index >= n))
+        st = ad_fail(ARDIFF_E_NO_DEVICE, "device index %d out of range", index);
+    if (st == ARDIFF_OK) st = ops_build_options(&all[index], opts, sizeof opts);
+    free(all);
+    if (st == ARDIFF_OK) st = ocl_dev_open(index, opts, &f->dev);
+    if (st == ARDIFF_OK) st = ops_warmup(f->dev);
+    if (st == ARDIFF_OK) st = upload_constants(f);
+    if (st == ARDIFF_OK) st = plan_buffers(f);
+    if (st == ARDIFF_OK) st = ocl_finish(f->dev);
+    if (st != ARDIFF_OK) {
+        ad_fwd_free(f);
+        return st;
+    }
+    *out = f;
+    return ARDIFF_OK;
+}
+
+void ad_fwd_free(ad_fwd *f)
+{
+    if (!f) return;
+    ocl_buf *bufs[] = {f->W, f->enorm, f->abar, f->src_ids, f->src_mask, f->e, f->e_qkv,
+                       f->e_att, f->e_tmp, f->e_ff, f->ckv, f->tab, f->row_in, f->row_cand,
+                       f->z, f->x0, f->x0c, f->hres, f->hn, f->wide, f->qkv, f->att, f->ff,
+                       f->ffg, f->temb, f->tm, f->R, f->ids, f->scores};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) ocl_buf_free(bufs[i]);
+    ocl_dev_free(f->dev);
+    free(f);
+}
+
+const ardiff_device_desc *ad_fwd_device(const ad_fwd *f) { return &f->dev->desc; }
+ardiff_status ad_fwd_sync(ad_fwd *f) { return ocl_finish(f->dev); }
+
+/* ---- encoder ------------------------------------------------------------------------------- */
+
+static ardiff_status encoder_layer(ad_fwd *f, const ad_enc_layer_w *L, size_t Me)
+{
+    size_t h = f->h, I = f->c->encoder_intermediate_size;
+    ocl_dev *dev = f->dev;
+    /* [B*S, h] -> qkv [B*S, 3h] */
+    AD_TRY(lin(f, f->e, 0, Me, h, L->qkv_w, 3 * h, f->e_qkv, 0, 0.0f));
+    AD_TRY(bias(f, f->e_qkv, Me, 3 * h, L->qkv_b, OPS_ACT_NONE));
+    size_t rs = (size_t)f->S * 3 * h;
+    ops_seq q = {f->e_qkv, 0, rs, 3 * h}, k = {f->e_qkv, h, rs, 3 * h}, v = {f->e_qkv, 2 * h, rs, 3 * h};
+    ops_seq_out o = {f->e_att, 0, (size_t)f->S * h, h};
+    AD_TRY(ops_attention_encoder(dev, q, k, v, f->src_mask, 0, (size_t)f->S, o, f->B, f->S, f->He,
+                                 f->dhe));
+    /* post-LN: e = LN(e + dense(att)) */
+    AD_TRY(lin(f, f->e_att, 0, Me, h, L->ao_w, h, f->e_tmp, 0, 0.0f));
+    AD_TRY(bias(f, f->e_tmp, Me, h, L->ao_b, OPS_ACT_NONE));
+    AD_TRY(ops_add_layernorm(dev, f->e_tmp, 0, h, f->e, 0, h, f->e_tmp, 0, h, f->W, L->ln1_g, f->W,
+                             L->ln1_b, f->e, 0, h, (int)Me, (int)h, (float)f->c->layer_norm_eps));
+    AD_TRY(lin(f, f->e, 0, Me, h, L->ff1_w, I, f->e_ff, 0, 0.0f));
+    AD_TRY(bias(f, f->e_ff, Me, I, L->ff1_b, OPS_ACT_GELU));
+    AD_TRY(lin(f, f->e_ff, 0, Me, I, L->ff2_w, h, f->e_tmp, 0, 0.0f));
+    AD_TRY(bias(f, f->e_tmp, Me, h, L->ff2_b, OPS_ACT_NONE));
+    return ops_add_layernorm(dev, f->e_tmp, 0, h, f->e, 0, h, f->e_tmp, 0, h, f->W, L->ln2_g, f->W,
+                             L->ln2_b, f->e, 0, h, (int)Me, (int)h, (float)f->c->layer_norm_eps);
+}
+
+ardiff_status ad_fwd_encode(ad_fwd *f, const int32_t *ids, const int32_t *mask, int B, int S)
+{
+    if (B < 1 || B > f->src_rows_max || S < 1 || S > f->S_max)
+        return ad_fail(ARDIFF_E_INVALID_ARG, "encode: batch %d x %d tokens exceeds the plan "
+                       "(%d x %d)", B, S, f->src_rows_max, f->S_max);
+    f->B = B;
+    f->S = S;
+    size_t Me = (size_t)B * S, h = f->h;
+    AD_TRY(ocl_buf_write(f->dev, f->src_ids, 0, ids, Me * sizeof(int32_t)));
+    AD_TRY(ocl_buf_write(f->dev, f->src_mask, 0, mask, Me * sizeof(int32_t)));
+    const ad_weights *w = f->w;
+    AD_TRY(ops_embed_bert(f->dev, f->src_ids, 0, f->W, w->enc_word, f->W, w->enc_pos, f->W,
+                          w->enc_type, f->e_tmp, 0, B, S, (int)h, f->V));
+    AD_TRY(ln(f, f->e_tmp, f->e, Me, (int)h, w->enc_ln_g, w->enc_ln_b));
+    for (int l = 0; l < f->c->encoder_layers; l++) AD_TRY(encoder_layer(f, &w->enc[l], Me));
+    /* cross-attention keys and values of every decoder layer, once per batch: [B*S, 2h] */
+    for (int l = 0; l < f->c->decoder_layers; l++)
+        AD_TRY(lin(f, f->e, 0, Me, h, w->dec[l].ckv_w, 2 * h, f->ckv, (size_t)l * Me * 2 * h, 0.0f));
+    return ARDIFF_OK;
+}
+
+ardiff_status ad_fwd_read_encoder(ad_fwd *f, float *out)
+{
+    return ocl_buf_read(f->dev, f->e, 0, out, (size_t)f->B * f->S * f->h * sizeof(float));
+}
+
+/* ---- decoder ------------------------------------------------------------------------------- */
+
+ardiff_status ad_fwd_begin(ad_fwd *f, int rows, int kv_group, const int32_t *input_of_row,
+                           const int32_t *cand_of_row, const int32_t *table, int K, uint64_t seed)
+{
+    if (rows < 1 || rows > f->rows_max || kv_group < 1 || rows % kv_group ||
+        rows / kv_group > f->B || K < 1 || K > f->steps_max)
+        return ad_fail(ARDIFF_E_INVALID_ARG, "generation of %d rows (groups of %d, %d sources) "
+                       "and %d steps does not fit the plan (%d rows, %d steps)", rows, kv_group,
+                       f->B, K, f->rows_max, f->steps_max);
+    f->rows = rows;
+    f->kv_group = kv_group;
+    f->K = K;
+    f->seed = seed;
+    AD_TRY(ocl_buf_write(f->dev, f->tab, 0, table, (size_t)(K + 1) * f->N * sizeof(int32_t)));
+    AD_TRY(ocl_buf_write(f->dev, f->row_in, 0, input_of_row, (size_t)rows * sizeof(int32_t)));
+    AD_TRY(ocl_buf_write(f->dev, f->row_cand, 0, cand_of_row, (size_t)rows * sizeof(int32_t)));
+    return ops_rng_normal(f->dev, f->z, 0, f->row_in, 0, f->row_cand, 0, rows, f->N, f->d, seed, 0);
+}
+
+/* The per-layer time term R_l [N, h] from the step's timesteps (shared by all rows). */
+static ardiff_status time_terms(ad_fwd *f, int s)
+{
+    size_t N = f->N, ct = f->ct, h = f->h;
+    AD_TRY(ops_time_embed(f->dev, f->tab, (size_t)(s - 1) * N, f->temb, 0, (int)N, (int)ct, f->T));
+    for (int l = 0; l < f->c->decoder_layers; l++) {
+        const ad_dec_layer_w *L = &f->w->dec[l];
+        AD_TRY(lin(f, f->temb, 0, N, ct, L->t0_w, 4 * ct, f->tm, 0, 0.0f));
+        AD_TRY(bias(f, f->tm, N, 4 * ct, L->t0_b, OPS_ACT_SILU));
+        AD_TRY(lin(f, f->tm, 0, N, 4 * ct, L->t2_w, h, f->R, (size_t)l * N * h, 0.0f));
+        AD_TRY(ops_bias_act(f->dev, f->R, (size_t)l * N * h, h, f->W, L->t2_b, f->R,
+                            (size_t)l * N * h, h, (int)N, (int)h, OPS_ACT_NONE));
+    }
+    return ARDIFF_OK;
+}
+
+static ardiff_status decoder_layer(ad_fwd *f, int l, size_t M)
+{
+    const ad_dec_layer_w *L = &f->w->dec[l];
+    size_t h = f->h, N = f->N, Me = (size_t)f->B * f->S;
+    ocl_dev *dev = f->dev;
+    /* self-attention with the key-side time term */
+    AD_TRY(ln(f, f->hres, f->hn, M, (int)h, L->n1_g, L->n1_b));
+    AD_TRY(lin(f, f->hn, 0, M, h, L->qkv_w, 3 * h, f->qkv, 0, 0.0f));
+    size_t rs = N * 3 * h;
+    ops_seq q = {f->qkv, 0, rs, 3 * h}, k = {f->qkv, h, rs, 3 * h}, v = {f->qkv, 2 * h, rs, 3 * h};
+    ops_seq R = {f->R, (size_t)l * N * h, 0, h}; /* row stride 0: every row shares R_l */
+    ops_seq_out o = {f->att, 0, N * h, h};
+    AD_TRY(ops_attention_self_time(dev, q, k, v, R, f->W, L->u, f->W, L->w, o, f->rows, (int)N,
+                                   f->Hd, f->dhd));
+    AD_TRY(lin(f, f->att, 0, M, h, L->o_w, h, f->hres, 0, 1.0f));
+    AD_TRY(bias(f, f->hres, M, h, L->o_b, OPS_ACT_NONE));
+    /* cross-attention: row r reads source r / kv_group */
+    AD_TRY(ln(f, f->hres, f->hn, M, (int)h, L->n2_g, L->n2_b));
+    AD_TRY(lin(f, f->hn, 0, M, h, L->cq_w, h, f->qkv, 0, 0.0f));
+    size_t kv = (size_t)l * Me * 2 * h, srs = (size_t)f->S * 2 * h;
+    ops_seq cq = {f->qkv, 0, N * h, h};
+    ops_seq ck = {f->ckv, kv, srs, 2 * h}, cv = {f->ckv, kv + h, srs, 2 * h};
+    AD_TRY(ops_attention_cross(dev, cq, ck, cv, f->src_mask, 0, (size_t)f->S, o, f->rows, (int)N,
+                               f->S, f->Hd, f->dhd, f->kv_group));
+    AD_TRY(lin(f, f->att, 0, M, h, L->co_w, h, f->hres, 0, 1.0f));
+    AD_TRY(bias(f, f->hres, M, h, L->co_b, OPS_ACT_NONE));
+    /* GEGLU feed-forward */
+    AD_TRY(ln(f, f->hres, f->hn, M, (int)h, L->n3_g, L->n3_b));
+    AD_TRY(lin(f, f->hn, 0, M, h, L->ff0_w, 8 * h, f->ff, 0, 0.0f));
+    AD_TRY(ops_geglu(dev, f->ff, 0, 8 * h, f->W, L->ff0_b, f->ffg, 0, 4 * h, (int)M, (int)(4 * h)));
+    AD_TRY(lin(f, f->ffg, 0, M, 4 * h, L->ff2_w, h, f->hres, 0, 1.0f));
+    return bias(f, f->hres, M, h, L->ff2_b, OPS_ACT_NONE);
+}
+
+/* x0 [M, d] = decoder(z, timesteps of grid row s-1) */
+static ardiff_status decoder(ad_fwd *f, int s)
+{
+    const ad_weights *w = f->w;
+    size_t M = (size_t)f->rows * f->N, h = f->h, d = f->d;
+    AD_TRY(time_terms(f, s));
+    if (w->has_up) { /* [M, d] -> tanh -> [M, 2h] -> [M, h] */
+        AD_TRY(lin(f, f->z, 0, M, d, w->up0_w, 2 * h, f->wide, 0, 0.0f));
+        AD_TRY(bias(f, f->wide, M, 2 * h, w->up0_b, OPS_ACT_TANH));
+        AD_TRY(lin(f, f->wide, 0, M, 2 * h, w->up2_w, h, f->hres, 0, 0.0f));
+        AD_TRY(bias(f, f->hres, M, h, w->up2_b, OPS_ACT_NONE));
+    } else {
+        AD_TRY(ops_scale(f->dev, f->z, 0, d, f->hres, 0, h, (int)M, (int)h, 1.0f));
+    }
+    AD_TRY(ops_pos_add(f->dev, f->hres, 0, f->W, w->dec_pos, f->rows, f->N, (int)h));
+    AD_TRY(ln(f, f->hres, f->hres, M, (int)h, w->dec_ln_g, w->dec_ln_b));
+    for (int l = 0; l < f->c->decoder_layers; l++) AD_TRY(decoder_layer(f, l, M));
+    if (w->has_down) {
+        AD_TRY(lin(f, f->hres, 0, M, h, w->down0_w, 2 * h, f->wide, 0, 0.0f));
+        AD_TRY(bias(f, f->wide, M, 2 * h, w->down0_b, OPS_ACT_TANH));
+        AD_TRY(lin(f, f->wide, 0, M, 2 * h, w->down2_w, d, f->x0, 0, 0.0f));
+        return bias(f, f->x0, M, d, w->down2_b, OPS_ACT_NONE);
+    }
+    return ops_scale(f->dev, f->hres, 0, h, f->x0, 0, d, (int)M, (int)d, 1.0f);
+}
+
+ardiff_status ad_fwd_step(ad_fwd *f, int s)
+{
+    if (s < 1 || s > f->K) return ad_fail(ARDIFF_E_INVALID_ARG, "step %d outside 1..%d", s, f->K);
+    size_t M = (size_t)f->rows * f->N, d = f->d;
+    AD_TRY(decoder(f, s));
+    /* clamping to the nearest word embedding, in chunks of rows that fit the score scratch */
+    for (size_t r0 = 0; r0 < M; r0 += (size_t)f->round_chunk) {
+        size_t m = M - r0 < (size_t)f->round_chunk ? M - r0 : (size_t)f->round_chunk;
+        AD_TRY(ops_round_nearest(f->dev, f->x0, r0 * d, f->W, f->w->emb, f->enorm, 0, f->scores, 0,
+                                 f->x0c, r0 * d, f->ids, r0, (int)m, f->V, (int)d));
+    }
+    size_t N = f->N;
+    return ops_denoise_step(f->dev, f->z, 0, f->x0c, 0, f->z, 0, f->tab, (size_t)(s - 1) * N,
+                            (size_t)s * N, f->abar, f->T, f->row_in, 0, f->row_cand, 0, f->rows,
+                            f->c->tgt_len, (int)d, f->seed, (uint32_t)s);
+}
+
+ardiff_status ad_fwd_read_x0(ad_fwd *f, float *x0, float *x0c)
+{
+    size_t bytes = (size_t)f->rows * f->N * f->d * sizeof(float);
+    if (x0) AD_TRY(ocl_buf_read(f->dev, f->x0, 0, x0, bytes));
+    if (x0c) AD_TRY(ocl_buf_read(f->dev, f->x0c, 0, x0c, bytes));
+    return ARDIFF_OK;
+}
+
+ardiff_status ad_fwd_read_z(ad_fwd *f, float *z)
+{
+    return ocl_buf_read(f->dev, f->z, 0, z, (size_t)f->rows * f->N * f->d * sizeof(float));
+}
+
+ardiff_status ad_fwd_finish(ad_fwd *f, int32_t *ids)
+{
+    size_t M = (size_t)f->rows * f->N, d = f->d;
+    for (size_t r0 = 0; r0 < M; r0 += (size_t)f->round_chunk) {
+        size_t m = M - r0 < (size_t)f->round_chunk ? M - r0 : (size_t)f->round_chunk;
+        AD_TRY(ops_round_argmax(f->dev, f->z, r0 * d, f->W, f->w->emb, f->W, f->w->lm_b, f->scores,
+                                0, f->ids, r0, (int)m, f->V, (int)d));
+    }
+    return ocl_buf_read(f->dev, f->ids, 0, ids, M * sizeof(int32_t));
+}

@@ -1,0 +1,466 @@
+/* tokenizer.c: BERT WordPiece (see tokenizer.h for the exact pipeline). */
+#include "tokenizer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "utf8.h"
+
+struct ad_tokenizer {
+    char *buf;          /* the file's bytes; each token NUL-terminated in place */
+    char **tokens;      /* [n] */
+    uint32_t *lens;     /* [n] byte lengths */
+    int32_t n;
+    int32_t *slots;     /* open-addressing hash table of ids, -1 = empty */
+    uint32_t slot_mask; /* table size - 1 (a power of two) */
+    int lowercase;
+    int32_t special[5]; /* [PAD] [UNK] [CLS] [SEP] [MASK] (-1 if absent) */
+};
+
+enum { SP_PAD, SP_UNK, SP_CLS, SP_SEP, SP_MASK };
+static const char *const special_names[5] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+
+/* ---- vocabulary hash table ---------------------------------------------------------------- */
+
+static uint32_t hash_bytes(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static int32_t lookup(const ad_tokenizer *tok, const char *s, size_t len)
+{
+    for (uint32_t i = hash_bytes(s, len) & tok->slot_mask;; i = (i + 1) & tok->slot_mask) {
+        int32_t id = tok->slots[i];
+        if (id < 0)
+            return -1;
+        if (tok->lens[id] == len && memcmp(tok->tokens[id], s, len) == 0)
+            return id;
+    }
+}
+
+/* Inserts id; returns the id already holding the same string, or -1. */
+static int32_t insert(ad_tokenizer *tok, int32_t id)
+{
+    const char *s = tok->tokens[id];
+    size_t len = tok->lens[id];
+    uint32_t i = hash_bytes(s, len) & tok->slot_mask;
+    for (; tok->slots[i] >= 0; i = (i + 1) & tok->slot_mask) {
+        int32_t other = tok->slots[i];
+        if (tok->lens[other] == len && memcmp(tok->tokens[other], s, len) == 0)
+            return other;
+    }
+    tok->slots[i] = id;
+    return -1;
+}
+
+/* ---- loading -------------------------------------------------------------------------------- */
+
+static ardiff_status read_file(const char *path, char **data, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ad_fail(ARDIFF_E_IO, "%s: cannot open vocabulary: %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        char *bigger = realloc(buf, 2 * cap + 1);
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (!buf)
+        return ad_fail(ARDIFF_E_OOM, "%s: out of memory reading the vocabulary", path);
+    if (err) {
+        free(buf);
+        return ad_fail(ARDIFF_E_IO, "%s: read error", path);
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *size = n;
+    return ARDIFF_OK;
+}
+
+/* Splits buf into lines in place (NUL-terminating each, dropping "\r\n"/"\n"). */
+static ardiff_status split_lines(ad_tokenizer *tok, size_t size, const char *path)
+{
+    int32_t lines = 0;
+    for (size_t i = 0; i < size; i++)
+        lines += tok->buf[i] == '\n';
+    if (size > 0 && tok->buf[size - 1] != '\n')
+        lines++; /* last line without newline */
+    tok->tokens = malloc(sizeof(char *) * (size_t)lines);
+    tok->lens = malloc(sizeof(uint32_t) * (size_t)lines);
+    if (!tok->tokens || !tok->lens)
+        return ad_fail(ARDIFF_E_OOM, "%s: out of memory", path);
+    char *p = tok->buf, *end = tok->buf + size;
+    for (int32_t k = 0; k < lines; k++) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *e = nl ? nl : end;
+        if (e > p && e[-1] == '\r')
+            e--;
+        *e = '\0';
+        tok->tokens[k] = p;
+        tok->lens[k] = (uint32_t)(e - p);
+        p = nl ? nl + 1 : end;
+    }
+    tok->n = lines;
+    return ARDIFF_OK;
+}
+
+static ardiff_status check_and_index(ad_tokenizer *tok, const char *path)
+{
+    uint32_t size = 1;
+    while (size < 2u * (uint32_t)tok->n)
+        size <<= 1;
+    tok->slots = malloc(sizeof(int32_t) * size);
+    uint32_t *cps = malloc(sizeof(uint32_t) * 4096);
+    if (!tok->slots || !cps) {
+        free(cps);
+        return ad_fail(ARDIFF_E_OOM, "%s: out of memory", path);
+    }
+    memset(tok->slots, 0xff, sizeof(int32_t) * size); /* all -1 */
+    tok->slot_mask = size - 1;
+    ardiff_status st = ARDIFF_OK;
+    for (int32_t id = 0; id < tok->n && st == ARDIFF_OK; id++) {
+        size_t bad = 0;
+        if (tok->lens[id] == 0)
+            st = ad_fail(ARDIFF_E_FORMAT, "%s:%d: empty token", path, id + 1);
+        else if (tok->lens[id] > 4096)
+            st = ad_fail(ARDIFF_E_FORMAT, "%s:%d: token longer than 4096 bytes", path, id + 1);
+        else if (ad_utf8_decode(tok->tokens[id], tok->lens[id], cps, &bad) < 0)
+            st = ad_fail(ARDIFF_E_FORMAT, "%s:%d: invalid UTF-8 at byte %zu of the line",
+                         path, id + 1, bad);
+        else {
+            int32_t dup = insert(tok, id);
+            if (dup >= 0)
+                st = ad_fail(ARDIFF_E_FORMAT, "%s:%d: duplicate token \"%s\" (first on line %d)",
+                             path, id + 1, tok->tokens[id], dup + 1);
+        }
+    }
+    free(cps);
+    return st;
+}
+
+ardiff_status ad_tokenizer_load(const char *vocab_path, int lowercase, ad_tokenizer **out)
+{
+    *out = NULL;
+    ad_tokenizer *tok = calloc(1, sizeof *tok);
+    if (!tok)
+        return ad_fail(ARDIFF_E_OOM, "out of memory");
+    tok->lowercase = lowercase;
+    size_t size = 0;
+    ardiff_status st = read_file(vocab_path, &tok->buf, &size);
+    if (st == ARDIFF_OK && size == 0)
+        st = ad_fail(ARDIFF_E_FORMAT, "%s: empty vocabulary file", vocab_path);
+    if (st == ARDIFF_OK)
+        st = split_lines(tok, size, vocab_path);
+    if (st == ARDIFF_OK)
+        st = check_and_index(tok, vocab_path);
+    for (int s = 0; s < 5 && st == ARDIFF_OK; s++) {
+        tok->special[s] = ad_tokenizer_id(tok, special_names[s]);
+        if (tok->special[s] < 0 && s != SP_MASK)
+            st = ad_fail(ARDIFF_E_FORMAT, "%s: missing special token %s (%d tokens read)",
+                         vocab_path, special_names[s], tok->n);
+    }
+    if (st != ARDIFF_OK) {
+        ad_tokenizer_free(tok);
+        return st;
+    }
+    *out = tok;
+    return ARDIFF_OK;
+}
+
+void ad_tokenizer_free(ad_tokenizer *tok)
+{
+    if (!tok)
+        return;
+    free(tok->buf);
+    free(tok->tokens);
+    free(tok->lens);
+    free(tok->slots);
+    free(tok);
+}
+
+int ad_tokenizer_vocab_size(const ad_tokenizer *tok) { return tok->n; }
+
+int32_t ad_tokenizer_id(const ad_tokenizer *tok, const char *token)
+{
+    return lookup(tok, token, strlen(token));
+}
+
+const char *ad_tokenizer_token(const ad_tokenizer *tok, int32_t id)
+{
+    return (id >= 0 && id < tok->n) ? tok->tokens[id] : NULL;
+}
+
+int ad_tokenizer_is_special(const ad_tokenizer *tok, int32_t id)
+{
+    for (int s = 0; s < 5; s++)
+        if (tok->special[s] >= 0 && tok->special[s] == id)
+            return 1;
+    return 0;
+}
+
+/* ---- encoding ------------------------------------------------------------------------------- */
+
+/* BERT's CJK ideograph blocks (the same list in the slow and the fast tokenizer). */
+static int is_cjk(uint32_t c)
+{
+    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+           (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0x2A700 && c <= 0x2B73F) ||
+           (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
+           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+/* BERT punctuation: every non-alphanumeric ASCII symbol, plus Unicode P*. */
+static int is_bert_punct(uint32_t c)
+{
+    if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
+        (c >= 123 && c <= 126))
+        return 1;
+    return c >= 128 && ad_uc_is_punct(c);
+}
+
+/* Steps 1-2 of tokenizer.h: writes at most 5 code points per input code point to out (a CJK
+ * ideograph: space, its decomposition of at most 3, space). */
+static size_t normalize(const ad_tokenizer *tok, const uint32_t *in, size_t n, uint32_t *out)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = in[i];
+        if (c == 0 || c == 0xFFFD || (c != '\t' && c != '\n' && c != '\r' && ad_uc_is_control(c)))
+            continue;
+        if (ad_uc_is_space(c)) {
+            out[m++] = ' ';
+            continue;
+        }
+        int cjk = is_cjk(c); /* decided before NFD (which maps U+F900.. to unified ideographs) */
+        if (cjk)
+            out[m++] = ' ';
+        if (!tok->lowercase) {
+            out[m++] = c;
+        } else {
+            uint32_t d[4];
+            int k = ad_uc_nfd_strip(c, d);
+            for (int j = 0; j < k; j++)
+                out[m++] = ad_uc_lower1(d[j]);
+        }
+        if (cjk)
+            out[m++] = ' ';
+    }
+    return m;
+}
+
+/* Appends one id, counting past max_ids. */
+static void emit(int32_t id, int32_t *ids, int max_ids, int *count)
+{
+    if (*count < max_ids)
+        ids[*count] = id;
+    (*count)++;
+}
+
+/* WordPiece on one word w[0..n): greedy longest match, "##" continuation pieces. */
+static void wordpiece(const ad_tokenizer *tok, const uint32_t *w, size_t n, int32_t *ids,
+                      int max_ids, int *count)
+{
+    int32_t unk = tok->special[SP_UNK];
+    if (n > AD_TOKENIZER_MAX_WORD) {
+        emit(unk, ids, max_ids, count);
+        return;
+    }
+    char bytes[4 * AD_TOKENIZER_MAX_WORD], piece[2 + 4 * AD_TOKENIZER_MAX_WORD];
+    size_t off[AD_TOKENIZER_MAX_WORD + 1];
+    off[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        off[i + 1] = off[i] + (size_t)ad_utf8_encode(w[i], bytes + off[i]);
+    int32_t found[AD_TOKENIZER_MAX_WORD];
+    int n_found = 0;
+    piece[0] = piece[1] = '#';
+    for (size_t start = 0; start < n;) {
+        int32_t id = -1;
+        size_t end = n;
+        for (; end > start; end--) {
+            size_t len = off[end] - off[start];
+            if (start == 0) {
+                id = lookup(tok, bytes, len);
+            } else {
+                memcpy(piece + 2, bytes + off[start], len);
+                id = lookup(tok, piece, len + 2);
+            }
+            if (id >= 0)
+                break;
+        }
+        if (id < 0) { /* the word cannot be covered: all of it is [UNK] */
+            emit(unk, ids, max_ids, count);
+            return;
+        }
+        found[n_found++] = id;
+        start = end;
+    }
+    for (int i = 0; i < n_found; i++)
+        emit(found[i], ids, max_ids, count);
+}
+
+/* Tokenizes the code points in[0..n) that hold no special token (steps 1-4). norm: room for
+ * 5 n code points. */
+static void encode_plain(const ad_tokenizer *tok, const uint32_t *in, size_t n, uint32_t *norm,
+                         int32_t *ids, int max_ids, int *count)
+{
+    size_t m = normalize(tok, in, n, norm);
+    for (size_t i = 0; i < m;) { /* words: runs of non-space, non-punctuation */
+        if (ad_uc_is_space(norm[i])) {
+            i++;
+        } else if (is_bert_punct(norm[i])) {
+            wordpiece(tok, norm + i, 1, ids, max_ids, count);
+            i++;
+        } else {
+            size_t j = i;
+            while (j < m && !ad_uc_is_space(norm[j]) && !is_bert_punct(norm[j]))
+                j++;
+            wordpiece(tok, norm + i, j - i, ids, max_ids, count);
+            i = j;
+        }
+    }
+}
+
+/* Id of the special token spelled exactly at cps[i..n) ("[SEP]"), or -1. */
+static int32_t special_at(const ad_tokenizer *tok, const uint32_t *cps, size_t i, size_t n)
+{
+    if (cps[i] != '[')
+        return -1;
+    for (int s = 0; s < 5; s++) {
+        const char *name = special_names[s];
+        size_t k = 0;
+        while (name[k] && i + k < n && cps[i + k] == (unsigned char)name[k])
+            k++;
+        if (!name[k] && tok->special[s] >= 0)
+            return tok->special[s];
+    }
+    return -1;
+}
+
+ardiff_status ad_tokenizer_encode(const ad_tokenizer *tok, const char *text, size_t len,
+                                  int32_t *ids, int max_ids, int *n_ids)
+{
+    *n_ids = 0;
+    uint32_t *cps = malloc(sizeof(uint32_t) * (len + 1));
+    uint32_t *norm = malloc(sizeof(uint32_t) * (5 * len + 1));
+    if (!cps || !norm) {
+        free(cps);
+        free(norm);
+        return ad_fail(ARDIFF_E_OOM, "tokenizer: out of memory for %zu bytes of text", len);
+    }
+    size_t bad = 0;
+    long n = ad_utf8_decode(text, len, cps, &bad);
+    if (n < 0) {
+        free(cps);
+        free(norm);
+        return ad_fail(ARDIFF_E_FORMAT, "invalid UTF-8 at byte %zu", bad);
+    }
+    /* Special tokens spelled out in the raw text ("[SEP]", exact case) are kept whole, as
+     * Hugging Face's added-token matching does before normalisation. */
+    int count = 0;
+    size_t seg = 0;
+    for (size_t i = 0; i < (size_t)n; i++) {
+        int32_t sp = special_at(tok, cps, i, (size_t)n);
+        if (sp < 0)
+            continue;
+        encode_plain(tok, cps + seg, i - seg, norm, ids, max_ids, &count);
+        emit(sp, ids, max_ids, &count);
+        i += strlen(tok->tokens[sp]) - 1;
+        seg = i + 1;
+    }
+    encode_plain(tok, cps + seg, (size_t)n - seg, norm, ids, max_ids, &count);
+    free(cps);
+    free(norm);
+    *n_ids = count;
+    return ARDIFF_OK;
+}
+
+/* ---- decoding ------------------------------------------------------------------------------- */
+
+/* Python's s.replace(from, to) in place, for len(to) <= len(from). Returns the new length. */
+static size_t replace_all(char *s, size_t n, const char *from, const char *to)
+{
+    size_t fl = strlen(from), tl = strlen(to), r = 0, w = 0;
+    while (r < n) {
+        if (r + fl <= n && memcmp(s + r, from, fl) == 0) {
+            memcpy(s + w, to, tl);
+            w += tl;
+            r += fl;
+        } else {
+            s[w++] = s[r++];
+        }
+    }
+    s[w] = '\0';
+    return w;
+}
+
+/* Hugging Face's clean_up_tokenization, in its order. */
+static size_t clean_up_spaces(char *s, size_t n)
+{
+    static const char *const rules[][2] = {
+        {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"},
+        {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        n = replace_all(s, n, rules[i][0], rules[i][1]);
+    return n;
+}
+
+ardiff_status ad_tokenizer_decode(const ad_tokenizer *tok, const int32_t *ids, int n,
+                                  int skip_special, char *out, size_t cap, size_t *len)
+{
+    size_t need = 1;
+    for (int i = 0; i < n; i++) {
+        if (ids[i] < 0 || ids[i] >= tok->n)
+            return ad_fail(ARDIFF_E_INVALID_ARG,
+                           "decode: token id %d at position %d is outside the vocabulary (%d)",
+                           (int)ids[i], i, (int)tok->n);
+        need += tok->lens[ids[i]] + 1;
+    }
+    char *s = malloc(need);
+    if (!s)
+        return ad_fail(ARDIFF_E_OOM, "decode: out of memory");
+    size_t w = 0;
+    for (int i = 0; i < n; i++) {
+        if (skip_special && ad_tokenizer_is_special(tok, ids[i]))
+            continue;
+        const char *t = tok->tokens[ids[i]];
+        size_t tl = tok->lens[ids[i]];
+        if (w > 0 && tl >= 2 && t[0] == '#' && t[1] == '#') {
+            t += 2; /* a continuation piece joins the previous one */
+            tl -= 2;
+        } else if (w > 0) {
+            s[w++] = ' ';
+        }
+        memcpy(s + w, t, tl);
+        w += tl;
+    }
+    s[w] = '\0';
+    w = clean_up_spaces(s, w);
+    if (len)
+        *len = w;
+    if (w + 1 > cap) {
+        free(s);
+        return ad_fail(ARDIFF_E_INVALID_ARG, "decode: output needs %zu bytes, buffer has %zu",
+                       w + 1, cap);
+    }
+    memcpy(out, s, w + 1);
+    free(s);
+    return ARDIFF_OK;
+}

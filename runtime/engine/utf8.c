@@ -1,0 +1,134 @@
+/* utf8.c: strict UTF-8 codec and lookups into the generated Unicode tables. */
+#include "utf8.h"
+
+#include "unicode_tables.h"
+
+/* Length of the sequence a lead byte starts and the smallest code point it may encode. */
+static int lead_info(unsigned char b, uint32_t *cp, uint32_t *min)
+{
+    if (b < 0x80) { *cp = b; *min = 0; return 1; }
+    if ((b & 0xE0) == 0xC0) { *cp = b & 0x1F; *min = 0x80; return 2; }
+    if ((b & 0xF0) == 0xE0) { *cp = b & 0x0F; *min = 0x800; return 3; }
+    if ((b & 0xF8) == 0xF0) { *cp = b & 0x07; *min = 0x10000; return 4; }
+    return 0; /* a continuation byte or 0xF8..0xFF */
+}
+
+long ad_utf8_decode(const char *s, size_t len, uint32_t *cps, size_t *bad_offset)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    long n = 0;
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp, min;
+        int k = lead_info(u[i], &cp, &min);
+        if (k == 0 || i + (size_t)k > len)
+            goto bad;
+        for (int j = 1; j < k; j++) {
+            if ((u[i + j] & 0xC0) != 0x80)
+                goto bad;
+            cp = (cp << 6) | (u[i + j] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            goto bad;
+        cps[n++] = cp;
+        i += (size_t)k;
+    }
+    return n;
+bad:
+    if (bad_offset)
+        *bad_offset = i;
+    return -1;
+}
+
+int ad_utf8_encode(uint32_t cp, char *out)
+{
+    unsigned char *o = (unsigned char *)out;
+    if (cp < 0x80) { o[0] = (unsigned char)cp; return 1; }
+    if (cp < 0x800) {
+        o[0] = (unsigned char)(0xC0 | (cp >> 6));
+        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | (cp >> 12));
+        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | (cp >> 18));
+    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static int in_ranges(const ad_uc_range *r, int n, uint32_t cp)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (cp < r[mid].lo) hi = mid - 1;
+        else if (cp > r[mid].hi) lo = mid + 1;
+        else return 1;
+    }
+    return 0;
+}
+
+/* Index of key in a sorted pair table, or -1. */
+static int find_pair(const ad_uc_pair *p, int n, uint32_t key)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (key < p[mid].key) hi = mid - 1;
+        else if (key > p[mid].key) lo = mid + 1;
+        else return mid;
+    }
+    return -1;
+}
+
+int ad_uc_is_mn(uint32_t cp) { return cp >= 0x300 && in_ranges(ad_uc_mn, ad_uc_mn_n, cp); }
+int ad_uc_is_control(uint32_t cp) { return in_ranges(ad_uc_control, ad_uc_control_n, cp); }
+int ad_uc_is_punct(uint32_t cp) { return in_ranges(ad_uc_punct, ad_uc_punct_n, cp); }
+int ad_uc_is_space(uint32_t cp) { return in_ranges(ad_uc_space, ad_uc_space_n, cp); }
+const char *ad_uc_version(void) { return ad_uc_unicode_version; }
+
+uint32_t ad_uc_lower1(uint32_t cp)
+{
+    if (cp < 0x80)
+        return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
+    if (cp == 0x130)
+        return 'i'; /* str.lower() gives "i\u0307"; callers that need the mark add it */
+    int i = find_pair(ad_uc_lower, ad_uc_lower_n, cp);
+    return i < 0 ? cp : ad_uc_lower[i].value;
+}
+
+int ad_uc_nfd_strip(uint32_t cp, uint32_t out[4])
+{
+    enum { SBASE = 0xAC00, LBASE = 0x1100, VBASE = 0x1161, TBASE = 0x11A7, TCOUNT = 28,
+           NCOUNT = 588, SCOUNT = 11172 };
+    if (cp >= SBASE && cp < SBASE + SCOUNT) { /* Hangul: L V (T), none of them Mn */
+        uint32_t s = cp - SBASE;
+        out[0] = LBASE + s / NCOUNT;
+        out[1] = VBASE + (s % NCOUNT) / TCOUNT;
+        if (s % TCOUNT == 0)
+            return 2;
+        out[2] = TBASE + s % TCOUNT;
+        return 3;
+    }
+    if (cp < 0xC0) { /* nothing below U+00C0 decomposes (and nothing there is Mn) */
+        out[0] = cp;
+        return 1;
+    }
+    if (ad_uc_is_mn(cp))
+        return 0;
+    int i = find_pair(ad_uc_nfd, ad_uc_nfd_n, cp);
+    if (i < 0) {
+        out[0] = cp;
+        return 1;
+    }
+    uint32_t off = ad_uc_nfd[i].value >> 4, len = ad_uc_nfd[i].value & 15;
+    for (uint32_t j = 0; j < len && j < 4; j++)
+        out[j] = ad_uc_nfd_pool[off + j];
+    return (int)(len < 4 ? len : 4);
+}

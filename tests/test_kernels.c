@@ -1,0 +1,37 @@
+/* test_kernels.c: the kernel suite (tests/ref/kernel_suite.c) on the selected devices.
+ *
+ * With several devices (--devices all --require 2 under POCL_DEVICES="pthread pthread") the
+ * suite runs on each and every output must be identical across devices (memcmp of a record of
+ * all outputs). No OpenCL device: the test FAILS.
+ * Usage: test_kernels [--devices SPEC] [--require N]
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "ref/kernel_suite.h"
+#include "ref/kutil.h"
+
+int main(int argc, char **argv)
+{
+    ocl_dev *devs[KU_MAX_DEVICES];
+    ku_digest dg[KU_MAX_DEVICES];
+    int nd = 0;
+    memset(dg, 0, sizeof dg);
+    CHECK(ku_open_devices(argc, argv, devs, &nd) == 0, "no usable OpenCL device: the kernel suite "
+          "needs one (e.g. PoCL: apt-get install pocl-opencl-icd)");
+    for (int i = 0; i < nd; i++) {
+        int before = check_failed;
+        kernel_suite_run(devs[i], &dg[i]);
+        printf("device %d (%s): %d failures, %zu output bytes recorded\n", devs[i]->desc.index,
+               devs[i]->desc.name, check_failed - before, dg[i].len);
+    }
+    for (int i = 1; i < nd; i++)
+        CHECK(dg[i].len == dg[0].len && !memcmp(dg[i].data, dg[0].data, dg[0].len),
+              "device %d's outputs differ from device %d's (%zu vs %zu bytes)",
+              devs[i]->desc.index, devs[0]->desc.index, dg[i].len, dg[0].len);
+    if (nd > 1) printf("outputs identical across %d devices\n", nd);
+    for (int i = 0; i < nd; i++) ku_digest_free(&dg[i]);
+    ku_close_devices(devs, nd);
+    return check_summary("test_kernels");
+}

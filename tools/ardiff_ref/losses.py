@@ -1,0 +1,80 @@
+"""The AR-Diffusion training loss, per token, exactly as the official code computes it.
+
+Spec mapping (spec/ar-diffusion.md; official gaussian_diffusion.py `training_losses_s2s`):
+  2.2  e = E[y] (the tied word embedding, NOT detached);
+       x0 = e + sqrt(1 - abar_0) * eps0            (sampled x0, Diffusion-LM's q(x0|y))
+       x_tau = sqrt(abar_tau) x0 + sqrt(1 - abar_tau) eps, tau per token [B, N]
+  2.3  the network predicts x0_hat = g(x_tau, tau, src)
+  2.4  mse(n) = mean_d (x0 - x0_hat)^2            target is the NOISY x0
+       t0(n)  = mean_d (e - x0_hat)^2             replaces mse where tau_n == 0
+       tT(n)  = mean_d (sqrt(abar_{T-1}) x0)^2    (~0: abar_{T-1} ~ 2e-7)
+       ce(n)  = -log softmax(E x0 + b)[y]         on the SAMPLED x0, tied head + bias,
+                                                  no label smoothing, no ignore_index
+       L(n) = mse_or_t0(n) + ce(n) + tT(n); batch loss = mean over all B x N positions
+  2.5  pads are targets like any token; `ignore_pad=True` (not official) averages over
+       non-pad positions only.
+DDP: the official model adds 0 * pooler_output so that the encoder pooler gets a (zero)
+gradient; `DiffusionLoss` does the same, which changes no number.
+"""
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+from .diffusion import q_sample
+
+
+def diffusion_loss(model, ns, tgt_ids, src_ids, src_mask, tau, eps0, eps, ignore_pad=False,
+                   pad_id=0, enc=None):
+    """-> (loss scalar, terms dict of [B, N] tensors: mse, t0, mse_t0, tT, ce, loss, weight).
+
+    model: ArDiffusionLM; ns: NoiseSchedule; tgt_ids [B, N] long; src_ids/src_mask [B, S];
+    tau [B, N] long code timesteps; eps0, eps [B, N, d] standard normal noise.
+    """
+    e = model.embed(tgt_ids)                                        # [B, N, d]
+    sigma0 = float(ns.sqrt_one_minus_alphas_cumprod[0])
+    x0 = e + torch.tensor(sigma0, dtype=e.dtype) * eps0             # sampled x0
+    x_t = q_sample(x0, tau.cpu().numpy(), eps, ns)
+    if enc is None:
+        enc = model.encode(src_ids, src_mask)
+    x0_hat = model.denoise(x_t, tau, enc, src_mask)                 # [B, N, d]
+    mse = ((x0 - x0_hat) ** 2).mean(-1)
+    t0 = ((e - x0_hat) ** 2).mean(-1)
+    mse_t0 = torch.where(tau == 0, t0, mse)
+    sqrt_abar_last = float(ns.sqrt_alphas_cumprod[ns.T - 1])
+    tT = ((torch.tensor(sqrt_abar_last, dtype=x0.dtype) * x0) ** 2).mean(-1)
+    logits = model.logits(x0)                                       # [B, N, V] = E x0 + b
+    ce = F.cross_entropy(logits.transpose(1, 2), tgt_ids, reduction="none")
+    per_token = mse_t0 + ce + tT
+    if ignore_pad:
+        w = (tgt_ids != pad_id).to(per_token.dtype)
+    else:
+        w = torch.ones_like(per_token)
+    loss = (per_token * w).sum() / w.sum()
+    terms = {"mse": mse, "t0": t0, "mse_t0": mse_t0, "tT": tT, "ce": ce, "loss": per_token,
+             "weight": w}
+    return loss, terms
+
+
+def summarise(terms):
+    """Weighted means of the terms (floats) for logging; t0 counted over tau == 0 tokens."""
+    w = terms["weight"].detach()
+    n = float(w.sum())
+    out = {k: float((terms[k].detach() * w).sum()) / n for k in ("loss", "mse_t0", "ce", "tT")}
+    return out
+
+
+class DiffusionLoss(nn.Module):
+    """nn.Module wrapper so that DistributedDataParallel sees every parameter in forward."""
+
+    def __init__(self, model, ns, ignore_pad=False):
+        super().__init__()
+        self.model = model
+        self.ns = ns
+        self.ignore_pad = ignore_pad
+
+    def forward(self, tgt_ids, src_ids, src_mask, tau, eps0, eps):
+        enc = self.model.encode(src_ids, src_mask)
+        loss, terms = diffusion_loss(self.model, self.ns, tgt_ids, src_ids, src_mask, tau, eps0,
+                                     eps, self.ignore_pad, self.model.cfg.tok_pad_id, enc=enc)
+        loss = loss + 0.0 * self.model.encoder.pooler(enc).sum()   # official: 0 * pooler_output
+        return loss, terms

@@ -1,0 +1,249 @@
+"""Train an AR-Diffusion model with the official recipe (spec 2, 6), then export a model dir.
+
+    python3 -m ardiff_ref.train --data ../shared/data/commongen --vocab vocab.txt \\
+        --out_dir .train/run1 --intermediate_size 512 --num_attention_heads 8 \\
+        --in_channels 64 --tgt_len 24 --max_pos_len 32 --batch_size 64 --lr 1e-3 \\
+        --warmup_steps 500 --total_steps 20000 --lr_schedule constant --ema_rate 0.999
+    torchrun --nproc_per_node=2 -m ardiff_ref.train ...        # DDP (gloo on CPU, nccl on GPU)
+    python3 -m ardiff_ref.train --resume .train/run1/checkpoint.pt ...   # continue
+    python3 -m ardiff_ref.train --resume CKPT --export_only --export DIR  # just export
+
+Per step: a batch of (source, target) pairs; one sentence index per sequence from the
+TimeSchedule (`--schedule xy_uniform` = AR-Diffusion, `uniform` = GENIE-style baseline);
+loss = ardiff_ref.losses; AdamW (wd 0); linear warm-up then constant or linear decay
+(HF get_{constant,linear}_schedule_with_warmup: lr(s) = peak * lambda(s) for 0-based step s);
+EMA after every step. `--batch_size` is per process, as in the official trainer. Steps count
+optimizer steps (no gradient accumulation). Checkpoints are written atomically.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+import torch.distributed as dist
+
+from . import trainlib
+from .losses import DiffusionLoss, summarise
+from .schedule import NoiseSchedule
+from .timesteps import make_schedule
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def parser():
+    ap = argparse.ArgumentParser(prog="python3 -m ardiff_ref.train", description=__doc__.split("\n")[0])
+    ap.add_argument("--data", default=os.path.join(REPO, "..", "shared", "data", "commongen"))
+    ap.add_argument("--vocab", required=True, help="BERT WordPiece vocab.txt")
+    ap.add_argument("--out_dir", required=True, help="checkpoints, metrics.jsonl, model/")
+    g = ap.add_argument_group("model (official names)")
+    g.add_argument("--intermediate_size", type=int, default=512, help="hidden = this / 4")
+    g.add_argument("--num_attention_heads", type=int, default=8)
+    g.add_argument("--in_channels", type=int, default=64)
+    g.add_argument("--out_channels", type=int, default=0, help="0: in_channels")
+    g.add_argument("--time_channels", type=int, default=0, help="0: in_channels")
+    g.add_argument("--tgt_len", type=int, default=54)
+    g.add_argument("--max_pos_len", type=int, default=128)
+    g.add_argument("--encoder_layers", type=int, default=6)
+    g.add_argument("--decoder_layers", type=int, default=6)
+    g.add_argument("--diffusion_steps", type=int, default=2000)
+    g.add_argument("--end_point_scale", type=float, default=2.0)
+    g.add_argument("--schedule", "--schedule_sampler", dest="schedule", default="xy_uniform",
+                   choices=("xy_uniform", "ar", "uniform"))
+    g.add_argument("--dropout", type=float, default=0.2)
+    g.add_argument("--att_dropout", type=float, default=0.1)
+    g = ap.add_argument_group("optimisation (official names)")
+    g.add_argument("--lr", type=float, default=3e-4)
+    g.add_argument("--batch_size", type=int, default=64, help="per process")
+    g.add_argument("--warmup_steps", type=int, default=4000)
+    g.add_argument("--total_steps", type=int, default=40000)
+    g.add_argument("--lr_schedule", choices=("constant", "linear"), default="constant")
+    g.add_argument("--lr_step", type=int, default=0, help="linear decay horizon (0: total_steps)")
+    g.add_argument("--weight_decay", type=float, default=0.0)
+    g.add_argument("--ema_rate", type=float, default=0.9999)
+    g.add_argument("--grad_clip", type=float, default=-1.0, help="max grad norm; <= 0: none")
+    g.add_argument("--ignore_pad", action="store_true", help="exclude pads from the loss (not official)")
+    g.add_argument("--seed", type=int, default=101, help="rank r uses seed + r (official)")
+    g.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
+    g = ap.add_argument_group("bookkeeping")
+    g.add_argument("--save_interval", type=int, default=1000)
+    g.add_argument("--log_interval", type=int, default=50)
+    g.add_argument("--resume", help="checkpoint to continue from ('auto': OUT_DIR/checkpoint.pt if present)")
+    g.add_argument("--export", help="model directory to write at the end (default OUT_DIR/model)")
+    g.add_argument("--export_only", action="store_true", help="with --resume: export, no training")
+    g.add_argument("--export_weights", choices=("ema", "live"), default="ema")
+    g.add_argument("--export_dtype", choices=("f32", "f16"), default="f32")
+    g.add_argument("--gen_timesteps", type=int, default=20)
+    g.add_argument("--num_samples", type=int, default=10, help="[generate] candidates")
+    return ap
+
+
+def lr_lambda(step, args):
+    """HF schedules: warm-up step/warmup, then 1 (constant) or linear decay to 0 at lr_step."""
+    if step < args.warmup_steps:
+        return step / max(1, args.warmup_steps)
+    if args.lr_schedule == "constant":
+        return 1.0
+    horizon = args.lr_step or args.total_steps
+    return max(0.0, (horizon - step) / max(1, horizon - args.warmup_steps))
+
+
+def setup_distributed():
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    backend = "nccl" if torch.cuda.is_available() else "gloo"
+    dist.init_process_group(backend)
+    return dist.get_rank(), dist.get_world_size()
+
+
+def log(msg, rank=0):
+    if rank == 0:
+        print(msg, file=sys.stderr, flush=True)
+
+
+class Trainer:
+    def __init__(self, args, rank=0, world=1):
+        self.args, self.rank, self.world = args, rank, world
+        self.vocab, self.tok = trainlib.load_vocab(args.vocab)
+        self.cfg = trainlib.model_config(args, self.vocab, self.tok)
+        torch.manual_seed(args.seed)                     # same init on every rank
+        self.model = trainlib.build_model(self.cfg, args.dropout, args.att_dropout)
+        self.ema = [p.detach().clone() for p in self.model.parameters()]
+        self.ns = NoiseSchedule(args.diffusion_steps)
+        sched = "ar" if args.schedule in ("ar", "xy_uniform") else "uniform"
+        self.sched = make_schedule(sched, args.diffusion_steps, args.tgt_len, args.end_point_scale)
+        self.loss_mod = DiffusionLoss(self.model, self.ns, args.ignore_pad)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=args.lr,
+                                     weight_decay=args.weight_decay)
+        self.gen = torch.Generator().manual_seed(args.seed + rank)    # timesteps and noise
+        torch.manual_seed(args.seed + rank)                          # dropout
+        self.step = 0
+        self.data_pos = {"epoch": 0, "pos": 0}
+        self.data = None
+        self.net = self.loss_mod
+        if world > 1:
+            self.net = torch.nn.parallel.DistributedDataParallel(self.loss_mod)
+
+    # ---- state -------------------------------------------------------------------------
+    def state(self):
+        return {"model": self.model.state_dict(), "ema": [t.clone() for t in self.ema],
+                "optimizer": self.opt.state_dict(), "step": self.step,
+                "data_pos": dict(self.data_pos), "gen_state": self.gen.get_state(),
+                "torch_rng": torch.get_rng_state(), "config": self.cfg.__dict__.copy(),
+                "args": vars(self.args), "world": self.world}
+
+    def load_state(self, st):
+        self.model.load_state_dict(st["model"])
+        for e, t in zip(self.ema, st["ema"]):
+            e.copy_(t)
+        self.opt.load_state_dict(st["optimizer"])
+        self.step, self.data_pos = st["step"], dict(st["data_pos"])
+        if self.world == 1 and st.get("world", 1) == 1:   # RNG streams continue exactly
+            self.gen.set_state(st["gen_state"])
+            torch.set_rng_state(st["torch_rng"])
+        else:   # only rank 0's streams are saved: give every rank a fresh, distinct stream
+            seed = self.args.seed + self.rank + 7919 * self.step
+            self.gen.manual_seed(seed)
+            torch.manual_seed(seed)
+
+    def save(self, path):
+        if self.rank == 0:
+            trainlib.atomic_save(self.state(), path)
+
+    # ---- one step ------------------------------------------------------------------------
+    def train_step(self, batch):
+        a = self.args
+        tgt, src, mask = batch
+        B, N = tgt.shape
+        tau, _ = self.sched.sample_training(B, self.gen)
+        d = self.cfg.in_channels
+        eps0 = torch.randn((B, N, d), generator=self.gen)
+        eps = torch.randn((B, N, d), generator=self.gen)
+        for group in self.opt.param_groups:
+            group["lr"] = a.lr * lr_lambda(self.step, a)
+        self.model.train()
+        loss, terms = self.net(tgt, src, mask, tau, eps0, eps)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        gnorm = None
+        if a.grad_clip > 0:
+            gnorm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), a.grad_clip))
+        self.opt.step()
+        with torch.no_grad():
+            for e, p in zip(self.ema, self.model.parameters()):
+                e.mul_(a.ema_rate).add_(p.detach(), alpha=1 - a.ema_rate)
+        self.step += 1
+        out = summarise(terms)
+        out["t0_frac"] = float((tau == 0).float().mean())
+        out["lr"] = self.opt.param_groups[0]["lr"]
+        if gnorm is not None:
+            out["grad_norm"] = gnorm
+        return out
+
+    def next_batch(self):
+        return self.data.batch(self.data_pos, self.args.batch_size, self.rank, self.world,
+                               self.args.seed)
+
+    def train(self, stop_at=None):
+        a = self.args
+        stop_at = a.total_steps if stop_at is None else stop_at
+        os.makedirs(a.out_dir, exist_ok=True)
+        ckpt = os.path.join(a.out_dir, "checkpoint.pt")
+        metrics = open(os.path.join(a.out_dir, "metrics.jsonl"), "a") if self.rank == 0 else None
+        t_start, s_start, acc = time.time(), self.step, []
+        while self.step < stop_at:
+            acc.append(self.train_step(self.next_batch()))
+            if self.step % a.log_interval == 0 or self.step == stop_at:
+                m = {k: sum(x[k] for x in acc) / len(acc) for k in acc[0]}
+                el = time.time() - t_start
+                sps = (self.step - s_start) / max(el, 1e-9)
+                eta = (stop_at - self.step) / max(sps, 1e-9)
+                log("step %d/%d loss %.4f mse/t0 %.4f ce %.4f tT %.2e t0_frac %.4f lr %.2e "
+                    "%.2f steps/s ETA %dm%02ds" % (self.step, stop_at, m["loss"], m["mse_t0"],
+                                                   m["ce"], m["tT"], m["t0_frac"], m["lr"], sps,
+                                                   eta // 60, eta % 60), self.rank)
+                if metrics:
+                    m.update(step=self.step, elapsed_s=round(el, 1), epoch=self.data_pos["epoch"])
+                    metrics.write(json.dumps(m) + "\n")
+                    metrics.flush()
+                acc = []
+            if self.step % a.save_interval == 0 or self.step == stop_at:
+                self.save(ckpt)
+        if metrics:
+            metrics.close()
+        return ckpt
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    rank, world = setup_distributed()
+    tr = Trainer(args, rank, world)
+    resume = args.resume
+    if resume == "auto":
+        resume = os.path.join(args.out_dir, "checkpoint.pt")
+        resume = resume if os.path.exists(resume) else None
+    if resume:
+        tr.load_state(torch.load(resume, map_location="cpu"))
+        log("resumed from %s at step %d" % (resume, tr.step), rank)
+    if not args.export_only:
+        tr.data = trainlib.CommonGenData(args.data, "train", tr.tok, args.tgt_len,
+                                         tr.cfg.max_src_len)
+        log("data: %d pairs, %.2f%% targets truncated to tgt_len %d; model %.2fM parameters"
+            % (len(tr.data), 100 * tr.data.truncated, args.tgt_len,
+               sum(p.numel() for p in tr.model.parameters()) / 1e6), rank)
+        tr.train()
+    if rank == 0:
+        out = args.export or os.path.join(args.out_dir, "model")
+        trainlib.export(tr, out, args.export_weights, args.export_dtype, log=lambda s: log(s))
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
