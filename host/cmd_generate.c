@@ -238,7 +238,12 @@ static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n,
     if (o->have_seed) p.seed = o->seed;
     p.batch = o->batch;
     int dev[16], ndev = 0;
-    if (ardiff_devices_select(o->devices, dev, 16, &ndev) != ARDIFF_OK) {
+    const char *spec = o->devices, *origin = "--device";
+    if (!*spec && !getenv("ARDIFF_DEVICE") && *ardiff_model_device(m)) {
+        spec = ardiff_model_device(m);
+        origin = "model.ini [generate] device";
+    }
+    if (ardiff_devices_select_from(spec, origin, dev, 16, &ndev) != ARDIFF_OK) {
         cli_error("generate");
         return 1;
     }

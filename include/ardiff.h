@@ -85,6 +85,9 @@ ardiff_status ardiff_devices_list(ardiff_device_desc **out, int *count);
  * device 0. An unknown item fails with a message listing the devices. indices must hold
  * max_out entries; duplicates are removed, order kept. */
 ardiff_status ardiff_devices_select(const char *spec, int *indices, int max_out, int *count);
+/* The same, naming where spec came from ("model.ini") in the log and in errors. */
+ardiff_status ardiff_devices_select_from(const char *spec, const char *origin, int *indices,
+                                         int max_out, int *count);
 
 /* ---- Models and generation ------------------------------------------------------------------ */
 
@@ -157,6 +160,10 @@ void ardiff_outputs_free(ardiff_output *o, int n);
 typedef void (*ardiff_trace_fn)(const char *what, int step, const int dims[4], const void *data,
                                 void *user);
 void ardiff_engine_set_trace(ardiff_engine *e, ardiff_trace_fn fn, void *user);
+
+/* The model's default device selection ([generate] device in model.ini), "" if none. Programs use
+ * it when neither --device nor ARDIFF_DEVICE is given. */
+const char *ardiff_model_device(const ardiff_model *m);
 
 /* Library version, "0.1.0 (commit abcdef0)". */
 const char *ardiff_version(void);

@@ -75,6 +75,72 @@ expect "broken kernel: log names the symbol" grep -q "undefined_symbol_xyz" <<<"
 out=$(ARDIFF_CL_DIR="$tmp/missing" "$bin" selftest 2>&1); rc=$?
 expect "missing ARDIFF_CL_DIR: non-zero exit naming the file" bash -c '[ $1 -ne 0 ] && grep -q "cannot open kernel source" <<<"$2"' _ $rc "$out"
 
+
+# --- generate, info and bad model files
+fx="${ARDIFF_FIXTURES:-$src/tests/fixtures}/tiny-a"
+printf 'a man walks his dog\n\nchildren play ball together\n' >"$tmp/in.txt"
+out=$("$bin" generate "$fx" -i "$tmp/in.txt" --seed 7 2>"$tmp/err"); rc=$?
+expect "generate exits 0" [ $rc -eq 0 ]
+expect "one output line per input line" [ "$(printf '%s\n' "$out" | wc -l)" = 3 ]
+expect "empty line gives an empty output" [ -z "$(printf '%s\n' "$out" | sed -n 2p)" ]
+expect "non-empty lines give text" [ -n "$(printf '%s\n' "$out" | sed -n 1p)" ]
+expect "no progress line when stderr is not a terminal" [ ! -s "$tmp/err" ]
+out2=$("$bin" generate "$fx" --seed 7 <"$tmp/in.txt" 2>/dev/null)
+expect "same seed, same output (stdin = file)" [ "$out" = "$out2" ]
+out3=$("$bin" generate "$fx" --seed 8 <"$tmp/in.txt" 2>/dev/null)
+expect "another seed, another output" [ "$out" != "$out3" ]
+out4=$(POCL_DEVICES="pthread pthread" "$bin" generate "$fx" --seed 7 --device all --batch 1 <"$tmp/in.txt" 2>/dev/null)
+expect "two devices give the one-device output" [ "$out" = "$out4" ]
+out5=$("$bin" generate "$fx" --seed 7 --batch 1 <"$tmp/in.txt" 2>/dev/null)
+expect "batch size does not change the output" [ "$out" = "$out5" ]
+"$bin" generate "$fx" --seed 7 --format jsonl --candidates 4 <"$tmp/in.txt" >"$tmp/out.jsonl" 2>/dev/null
+expect "jsonl: one object per line with 4 candidates and scores" /usr/bin/python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 3 and [r["index"] for r in rows] == [0, 1, 2]
+assert len(rows[0]["candidates"]) == 4 and len(rows[0]["mbr_scores"]) == 4
+assert rows[0]["output"] == rows[0]["candidates"][rows[0]["choice"]]
+assert rows[1]["output"] == "" and rows[1]["choice"] == -1
+assert "batch_decode" in rows[0]["timing_ms"]' "$tmp/out.jsonl"
+out=$("$bin" generate "$fx" --schedule uniform --steps 5 <"$tmp/in.txt" 2>&1); rc=$?
+expect "uniform schedule runs" [ $rc -eq 0 ]
+printf 'ok line\nbad \xff\xfe line\n' >"$tmp/bad.txt"
+out=$("$bin" generate "$fx" -i "$tmp/bad.txt" 2>&1 >/dev/null); rc=$?
+expect "invalid UTF-8: non-zero exit" [ $rc -ne 0 ]
+expect "invalid UTF-8: names the line" grep -q "input line 2" <<<"$out"
+long=$(for i in $(seq 60); do printf 'dog cat '; done)
+out=$(echo "$long" | "$bin" generate "$fx" 2>&1 >/dev/null); rc=$?
+expect "over-long input: warned and generated" bash -c '[ $1 -eq 0 ] && grep -q "truncated" <<<"$2"' _ $rc "$out"
+echo keep >"$tmp/exists.txt"
+"$bin" generate "$fx" -i "$tmp/in.txt" -o "$tmp/exists.txt" >/dev/null 2>&1; rc=$?
+expect "existing output refused" bash -c '[ $1 -ne 0 ] && [ "$(cat "$2")" = keep ]' _ $rc "$tmp/exists.txt"
+"$bin" generate "$fx" -i "$tmp/in.txt" -o "$tmp/exists.txt" --force --seed 7 >/dev/null 2>&1
+expect "--force overwrites with the outputs" [ "$(cat "$tmp/exists.txt")" = "$(printf '%s\n' "$out2")" ]
+for bad in "--steps 0" "--candidates abc" "--schedule sideways" "--precision fp8" "--seed -1"; do
+  out=$("$bin" generate "$fx" $bad <"$tmp/in.txt" 2>&1); rc=$?
+  expect "bad option '$bad' exits 2 with one line" bash -c '[ $1 -eq 2 ] && [ "$(wc -l <<<"$2")" = 1 ]' _ $rc "$out"
+done
+out=$("$bin" info "$fx" 2>&1)
+expect "info prints the sizes" grep -q "decoder .*2 layers, hidden 32, 4 heads" <<<"$out"
+out=$("$bin" generate "$tmp/nomodel" <"$tmp/in.txt" 2>&1); rc=$?
+expect "missing model dir: one line naming it" bash -c '[ $1 -ne 0 ] && [ "$(wc -l <<<"$2")" = 1 ] && grep -q nomodel <<<"$2"' _ $rc "$out"
+mk() { rm -rf "$tmp/m"; cp -r "$fx" "$tmp/m"; rm -f "$tmp/m"/golden.*; }
+mk; head -c 1000 "$fx/model.safetensors" >"$tmp/m/model.safetensors"
+out=$("$bin" info "$tmp/m" 2>&1); rc=$?
+expect "truncated safetensors: one line naming the file" bash -c '[ $1 -ne 0 ] && [ "$(wc -l <<<"$2")" = 1 ] && grep -q "model.safetensors" <<<"$2"' _ $rc "$out"
+mk; sed -i 's/^hidden_size = 32/hidden_size = 48/' "$tmp/m/model.ini"
+out=$("$bin" info "$tmp/m" 2>&1); rc=$?
+expect "INI/tensor shape mismatch names the tensor" bash -c '[ $1 -ne 0 ] && grep -q "tensor .* has shape" <<<"$2"' _ $rc "$out"
+mk; sed -i 's/^tgt_len = 12/tgt_len = twelve/' "$tmp/m/model.ini"
+out=$("$bin" info "$tmp/m" 2>&1); rc=$?
+expect "bad INI value names the key" bash -c '[ $1 -ne 0 ] && grep -q "tgt_len" <<<"$2"' _ $rc "$out"
+mk; sed -i '$d' "$tmp/m/vocab.txt"
+out=$("$bin" info "$tmp/m" 2>&1); rc=$?
+expect "short vocab names the file" bash -c '[ $1 -ne 0 ] && grep -q "vocab.txt" <<<"$2"' _ $rc "$out"
+mk; printf 'colour = blue\n' >>"$tmp/m/model.ini"
+out=$("$bin" info "$tmp/m" 2>&1); rc=$?
+expect "unknown INI key warns and loads" bash -c '[ $1 -eq 0 ] && grep -q "colour" <<<"$2"' _ $rc "$out"
+
 # --- usage errors
 "$bin" frobnicate >/dev/null 2>&1; rc=$?
 expect "unknown command exits 2" [ $rc -eq 2 ]

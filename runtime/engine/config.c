@@ -68,6 +68,7 @@ static const field k_fields[] = {
     INT_DEF("generate", steps, 1, BIG, "20"),
     INT_DEF("generate", candidates, 1, 65536, "50"),
     STR("generate", "schedule", schedule_name, "ar|uniform", "ar"),
+    STR("generate", "device", device, NULL, ""),
 };
 #define N_FIELDS ((int)(sizeof k_fields / sizeof k_fields[0]))
 
@@ -166,6 +167,10 @@ static ardiff_status read_field(const char *path, const dictionary *d, const fie
     if (!v)
         return ad_fail(ARDIFF_E_FORMAT, "%s: [%s] missing key '%s'", path, f->section, f->key);
     char *dst = (char *)cfg + f->off;
+    if (f->kind == F_STR && !*v && f->def && !*f->def) { /* optional string, left unset */
+        *dst = '\0';
+        return ARDIFF_OK;
+    }
     switch (f->kind) {
     case F_INT: return parse_int(path, f, v, (int *)dst);
     case F_REAL: return parse_real(path, f, v, (double *)dst);

@@ -51,6 +51,7 @@ typedef struct ad_model_config {
     int steps;                     /* K, sentence-level steps */
     int candidates;                /* k, candidates for MBR */
     char schedule_name[16];        /* "ar" or "uniform" */
+    char device[256];              /* default device selection ("" = none; see ardiff.h) */
     ad_sched_kind schedule;
 } ad_model_config;
 

@@ -55,6 +55,8 @@ void ardiff_model_free(ardiff_model *m)
     free(m);
 }
 
+const char *ardiff_model_device(const ardiff_model *m) { return m->cfg.device; }
+
 void ardiff_params_default(const ardiff_model *m, ardiff_params *p)
 {
     memset(p, 0, sizeof *p);

@@ -184,13 +184,18 @@ static ardiff_status unknown_choice(const char *item, const char *spec, const ch
 
 ardiff_status ardiff_devices_select(const char *spec, int *indices, int max_out, int *count)
 {
+    return ardiff_devices_select_from(spec, "--device", indices, max_out, count);
+}
+
+ardiff_status ardiff_devices_select_from(const char *spec, const char *origin, int *indices,
+                                         int max_out, int *count)
+{
     *count = 0;
     if (max_out <= 0) return ad_fail(ARDIFF_E_INVALID_ARG, "device selection: no room for output");
     ardiff_device_desc *d = NULL;
     int nd = 0;
     AD_TRY(ardiff_devices_list(&d, &nd));
 
-    const char *origin = "--device";
     if (!spec || !*spec) {
         spec = getenv("ARDIFF_DEVICE");
         origin = "ARDIFF_DEVICE";

@@ -2,12 +2,13 @@
 
   python3 -m ardiff_ref.bench_ref MODEL_DIR --inputs FILE [--k 1,10,50] [--steps 2,3,20]
                                   [--seed N] [--threads T] [--batch B] [--schedule ar|uniform]
-                                  [--no-warmup]
+                                  [--plan k:K:n,...] [--no-warmup]
 
 Loads the model directory once, runs one small warm-up generation, then for every (k, K) pair
 (--k and --steps take comma-separated lists) runs ardiff_ref.generate.generate on the inputs,
 B lines at a time (input_offset = the line number, so the noise is that of one run over all
-lines, as in ardiff), and prints one JSON line per pair:
+lines, as in ardiff), and prints one JSON line per pair. --plan lists the cells instead, each
+k:K:n (n: the first n input lines), as ardiff_bench_generate passes them. Each line holds:
   load_s, encoder_s (summed over batches), decode_s (the K sampler steps plus the final argmax,
   summed), step_s (decode_s / (K x batches)), mbr_s (detokenisation not included), total_s
   (all of generate), sentences_per_s, tokens_per_s (non-special tokens of the chosen outputs),
@@ -88,6 +89,16 @@ def int_list(s):
     return v
 
 
+def plan_list(s):
+    try:
+        cells = [tuple(int(x) for x in c.split(":")) for c in s.split(",") if c.strip()]
+    except ValueError:
+        cells = []
+    if not cells or any(len(c) != 3 or min(c) < 1 for c in cells):
+        raise argparse.ArgumentTypeError("expected k:K:n[,k:K:n...] with values >= 1, got %r" % s)
+    return cells
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m ardiff_ref.bench_ref",
                                  description="time the PyTorch reference generation")
@@ -99,6 +110,7 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=max(1, min(2, os.cpu_count() or 1)))
     ap.add_argument("--batch", type=int, default=8, help="inputs per generate call")
     ap.add_argument("--schedule", choices=("ar", "uniform"), default="ar")
+    ap.add_argument("--plan", type=plan_list, help="cells k:K:n (overrides --k and --steps)")
     ap.add_argument("--no-warmup", action="store_true")
     args = ap.parse_args(argv)
     if args.batch < 1 or args.threads < 1:
@@ -114,13 +126,13 @@ def main(argv=None):
     timer = install_timers(model)
     if not args.no_warmup:
         run_one(model, tok, lines[:1], args.seed, 1, 1, 1, args.schedule, timer)
-    for k in args.k:
-        for steps in args.steps:
-            r = run_one(model, tok, lines, args.seed, k, steps, args.batch, args.schedule, timer)
-            r.update(tool="ardiff_ref.bench_ref", load_s=load_s, seed=args.seed,
-                     schedule=args.schedule, torch=torch.__version__,
-                     threads=torch.get_num_threads())
-            print(json.dumps(r, ensure_ascii=False), flush=True)
+    cells = args.plan or [(k, steps, len(lines)) for k in args.k for steps in args.steps]
+    for k, steps, n in cells:
+        r = run_one(model, tok, lines[:n], args.seed, k, steps, args.batch, args.schedule, timer)
+        r.update(tool="ardiff_ref.bench_ref", load_s=load_s, seed=args.seed,
+                 schedule=args.schedule, torch=torch.__version__,
+                 threads=torch.get_num_threads())
+        print(json.dumps(r, ensure_ascii=False), flush=True)
     return 0
 
 
