@@ -15,6 +15,7 @@ typedef struct gen_opts {
     char devices[1024];
     int steps, candidates, batch, jsonl, force, quiet;
     int schedule; /* -1: model default */
+    ardiff_precision precision;
     double anchor;
     unsigned long long seed;
     int have_seed;
@@ -37,7 +38,8 @@ static void gen_usage(FILE *f)
             "  --seed N              random seed (default 0); same seed, same output\n"
             "  -d, --device SPEC     device(s): index, type or name; repeat or comma-separate\n"
             "  --batch B             inputs denoised together (default 8)\n"
-            "  --precision fp32      weight storage (fp32 only in this version)\n"
+            "  --precision fp32|fp16 weight storage on the device (default fp32); fp16 halves\n"
+            "                        the weight memory, arithmetic stays fp32\n"
             "  --format text|jsonl   jsonl: all candidates, MBR scores and timings per input\n"
             "  --force               overwrite --output if it exists\n"
             "  -q, --quiet           no progress line\n");
@@ -100,9 +102,10 @@ static int parse_gen_args(int argc, char **argv, gen_opts *o)
             o->have_seed = 1;
             i++;
         } else if (!strcmp(a, "--precision") && v) {
-            if (strcmp(v, "fp32")) {
-                fprintf(stderr, "ardiff generate: --precision %s is not available in this version "
-                        "(fp32 only)\n", v);
+            if (!strcmp(v, "fp32")) o->precision = ARDIFF_PRECISION_FP32;
+            else if (!strcmp(v, "fp16")) o->precision = ARDIFF_PRECISION_FP16;
+            else {
+                fprintf(stderr, "ardiff generate: --precision must be fp32 or fp16, got '%s'\n", v);
                 return -1;
             }
             i++;
@@ -248,7 +251,8 @@ static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n,
         return 1;
     }
     ardiff_engine *e = NULL;
-    if (ardiff_engine_create(m, dev, ndev, p.batch, p.candidates, p.steps, &e) != ARDIFF_OK) {
+    if (ardiff_engine_create_ex(m, dev, ndev, p.batch, p.candidates, p.steps, o->precision, &e) !=
+        ARDIFF_OK) {
         cli_error("generate");
         return 1;
     }

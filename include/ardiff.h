@@ -122,6 +122,19 @@ typedef struct ardiff_engine ardiff_engine;
 ardiff_status ardiff_engine_create(const ardiff_model *m, const int *devices, int ndev,
                                    int max_batch, int max_candidates, int max_steps,
                                    ardiff_engine **out);
+
+/* How an engine stores the weights on each device. Arithmetic is fp32 either way.
+ * FP32: the reference path. FP16: the weights are rounded on the host to IEEE half (to nearest,
+ * ties to even) and kept so on each device, about half the resident weight memory; before a group
+ * of weights (an encoder or decoder layer, the embeddings, the head) is used, the device expands
+ * it into an fp32 scratch buffer the size of the largest group. Results differ from fp32 by the
+ * weights' rounding (about 1e-3 relative), so token ids may differ where fp32 has near ties. */
+typedef enum ardiff_precision { ARDIFF_PRECISION_FP32 = 0, ARDIFF_PRECISION_FP16 = 1 } ardiff_precision;
+
+/* ardiff_engine_create with a weight storage precision (ardiff_engine_create: FP32). */
+ardiff_status ardiff_engine_create_ex(const ardiff_model *m, const int *devices, int ndev,
+                                      int max_batch, int max_candidates, int max_steps,
+                                      ardiff_precision precision, ardiff_engine **out);
 void ardiff_engine_free(ardiff_engine *e);
 int ardiff_engine_device_count(const ardiff_engine *e);
 const ardiff_device_desc *ardiff_engine_device(const ardiff_engine *e, int i);

@@ -120,6 +120,16 @@ for bad in "--steps 0" "--candidates abc" "--schedule sideways" "--precision fp8
   out=$("$bin" generate "$fx" $bad <"$tmp/in.txt" 2>&1); rc=$?
   expect "bad option '$bad' exits 2 with one line" bash -c '[ $1 -eq 2 ] && [ "$(wc -l <<<"$2")" = 1 ]' _ $rc "$out"
 done
+# --- fp16 weight storage
+out16=$(ARDIFF_LOG=info "$bin" generate "$fx" --seed 7 --precision fp16 <"$tmp/in.txt" 2>"$tmp/err16"); rc=$?
+expect "--precision fp16 exits 0" [ $rc -eq 0 ]
+expect "--precision fp16: one output line per input line" [ "$(printf '%s\n' "$out16" | wc -l)" = 3 ]
+expect "--precision fp16: text for non-empty lines" [ -n "$(printf '%s\n' "$out16" | sed -n 1p)" ]
+expect "--precision fp16 logs the weight memory" grep -q "weights stored as fp16: .* MiB resident + .* MiB fp32 scratch" "$tmp/err16"
+out16b=$("$bin" generate "$fx" --seed 7 --precision fp16 <"$tmp/in.txt" 2>/dev/null)
+expect "--precision fp16: same seed, same output" [ "$out16" = "$out16b" ]
+out32=$("$bin" generate "$fx" --seed 7 --precision fp32 <"$tmp/in.txt" 2>/dev/null)
+expect "--precision fp32 is the default" [ "$out32" = "$out2" ]
 out=$("$bin" info "$fx" 2>&1)
 expect "info prints the sizes" grep -q "decoder .*2 layers, hidden 32, 4 heads" <<<"$out"
 out=$("$bin" generate "$tmp/nomodel" <"$tmp/in.txt" 2>&1); rc=$?

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "engine/schedule.h"
+#include "engine/wstore.h"
 #include "ocl/ocl.h"
 
 #define ROUND_SCRATCH_FLOATS (16u << 20) /* clamping scores [chunk, V]: 64 MiB at most */
@@ -21,18 +22,26 @@
 struct ad_fwd {
     ocl_dev *dev;
     const ad_model_config *c;
-    const ad_weights *w;
+    ad_wstore *ws;       /* the weights, fp32 or fp16-stored (wstore.h) */
+    const ad_weights *w; /* offsets into W: valid for a group while it is in use (wuse) */
+    const ocl_buf *W;    /* the fp32 weights the kernels read */
     int h, d, dout, ct, N, V, T, Hd, He, dhd, dhe;
     int rows_max, src_rows_max, S_max, steps_max, round_chunk;
     /* state of the current batch / generation */
     int B, S, rows, kv_group, K;
     uint64_t seed;
     /* device buffers */
-    ocl_buf *W, *enorm, *abar;
+    ocl_buf *enorm, *abar;
     ocl_buf *src_ids, *src_mask, *e, *e_qkv, *e_att, *e_tmp, *e_ff, *ckv;
     ocl_buf *tab, *row_in, *row_cand;
     ocl_buf *z, *x0, *x0c, *hres, *hn, *wide, *qkv, *att, *ff, *ffg, *temb, *tm, *R, *ids, *scores;
 };
+
+/* Makes a group of weights readable at f->w's offsets (wstore.h). */
+static ardiff_status wuse(ad_fwd *f, ad_wgroup g, int layer)
+{
+    return ad_wstore_use(f->ws, g, layer);
+}
 
 static ardiff_status alloc_f(ad_fwd *f, ocl_buf **b, size_t n)
 {
@@ -139,12 +148,14 @@ static ardiff_status plan_buffers(ad_fwd *f)
     return reserve_gemms(f);
 }
 
-static ardiff_status upload_constants(ad_fwd *f)
+static ardiff_status upload_constants(ad_fwd *f, const ad_weights *host, ardiff_precision prec)
 {
+    AD_TRY(ad_wstore_create(f->dev, f->c, host, prec, &f->ws));
+    f->W = ad_wstore_buf(f->ws);
+    f->w = ad_wstore_offsets(f->ws);
     const ad_weights *w = f->w;
-    AD_TRY(alloc_f(f, &f->W, w->total));
-    AD_TRY(ocl_buf_write(f->dev, f->W, 0, w->host, w->total * sizeof(float)));
     AD_TRY(alloc_f(f, &f->enorm, (size_t)f->V));
+    AD_TRY(wuse(f, AD_WG_HEAD, 0)); /* the norms of the (stored, maybe rounded) embeddings */
     AD_TRY(ops_row_sqnorm(f->dev, f->W, w->emb, f->enorm, 0, f->V, f->d));
     double *ad = malloc(sizeof(double) * (size_t)f->T);
     float *af = malloc(sizeof(float) * (size_t)f->T);
@@ -159,13 +170,13 @@ static ardiff_status upload_constants(ad_fwd *f)
 }
 
 ardiff_status ad_fwd_create(int index, const ad_model_config *c, const ad_weights *w,
-                            int src_rows_max, int rows_max, int steps_max, ad_fwd **out)
+                            ardiff_precision precision, int src_rows_max, int rows_max,
+                            int steps_max, ad_fwd **out)
 {
     *out = NULL;
     ad_fwd *f = calloc(1, sizeof *f);
     if (!f) return ad_fail(ARDIFF_E_OOM, "out of host memory");
     f->c = c;
-    f->w = w;
     f->h = c->hidden_size;
     f->d = c->in_channels;
     f->dout = c->out_channels;
@@ -192,7 +203,7 @@ ardiff_status ad_fwd_create(int index, const ad_model_config *c, const ad_weight
     free(all);
     if (st == ARDIFF_OK) st = ocl_dev_open(index, opts, &f->dev);
     if (st == ARDIFF_OK) st = ops_warmup(f->dev);
-    if (st == ARDIFF_OK) st = upload_constants(f);
+    if (st == ARDIFF_OK) st = upload_constants(f, w, precision);
     if (st == ARDIFF_OK) st = plan_buffers(f);
     if (st == ARDIFF_OK) st = ocl_finish(f->dev);
     if (st != ARDIFF_OK) {
@@ -206,11 +217,12 @@ ardiff_status ad_fwd_create(int index, const ad_model_config *c, const ad_weight
 void ad_fwd_free(ad_fwd *f)
 {
     if (!f) return;
-    ocl_buf *bufs[] = {f->W, f->enorm, f->abar, f->src_ids, f->src_mask, f->e, f->e_qkv,
+    ocl_buf *bufs[] = {f->enorm, f->abar, f->src_ids, f->src_mask, f->e, f->e_qkv,
                        f->e_att, f->e_tmp, f->e_ff, f->ckv, f->tab, f->row_in, f->row_cand,
                        f->z, f->x0, f->x0c, f->hres, f->hn, f->wide, f->qkv, f->att, f->ff,
                        f->ffg, f->temb, f->tm, f->R, f->ids, f->scores};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) ocl_buf_free(bufs[i]);
+    ad_wstore_free(f->ws);
     ocl_dev_free(f->dev);
     free(f);
 }
@@ -256,13 +268,25 @@ ardiff_status ad_fwd_encode(ad_fwd *f, const int32_t *ids, const int32_t *mask, 
     AD_TRY(ocl_buf_write(f->dev, f->src_ids, 0, ids, Me * sizeof(int32_t)));
     AD_TRY(ocl_buf_write(f->dev, f->src_mask, 0, mask, Me * sizeof(int32_t)));
     const ad_weights *w = f->w;
-    AD_TRY(ops_embed_bert(f->dev, f->src_ids, 0, f->W, w->enc_word, f->W, w->enc_pos, f->W,
-                          w->enc_type, f->e_tmp, 0, B, S, (int)h, f->V));
+    AD_TRY(wuse(f, AD_WG_ENC_EMBED, 0));
+    if (ad_wstore_precision(f->ws) == ARDIFF_PRECISION_FP32) {
+        AD_TRY(ops_embed_bert(f->dev, f->src_ids, 0, f->W, w->enc_word, f->W, w->enc_pos, f->W,
+                              w->enc_type, f->e_tmp, 0, B, S, (int)h, f->V));
+    } else { /* word rows from the half arena, then (+ position) + token type 0, in that order */
+        AD_TRY(ad_wstore_encoder_words(f->ws, f->src_ids, 0, (int)Me, f->e_tmp, 0));
+        AD_TRY(ops_pos_add(f->dev, f->e_tmp, 0, f->W, w->enc_pos, B, S, (int)h));
+        AD_TRY(ops_pos_add(f->dev, f->e_tmp, 0, f->W, w->enc_type, (int)Me, 1, (int)h));
+    }
     AD_TRY(ln(f, f->e_tmp, f->e, Me, (int)h, w->enc_ln_g, w->enc_ln_b));
-    for (int l = 0; l < f->c->encoder_layers; l++) AD_TRY(encoder_layer(f, &w->enc[l], Me));
+    for (int l = 0; l < f->c->encoder_layers; l++) {
+        AD_TRY(wuse(f, AD_WG_ENC_LAYER, l));
+        AD_TRY(encoder_layer(f, &w->enc[l], Me));
+    }
     /* cross-attention keys and values of every decoder layer, once per batch: [B*S, 2h] */
-    for (int l = 0; l < f->c->decoder_layers; l++)
+    for (int l = 0; l < f->c->decoder_layers; l++) {
+        AD_TRY(wuse(f, AD_WG_DEC_LAYER, l));
         AD_TRY(lin(f, f->e, 0, Me, h, w->dec[l].ckv_w, 2 * h, f->ckv, (size_t)l * Me * 2 * h, 0.0f));
+    }
     return ARDIFF_OK;
 }
 
@@ -291,20 +315,16 @@ ardiff_status ad_fwd_begin(ad_fwd *f, int rows, int kv_group, const int32_t *inp
     return ops_rng_normal(f->dev, f->z, 0, f->row_in, 0, f->row_cand, 0, rows, f->N, f->d, seed, 0);
 }
 
-/* The per-layer time term R_l [N, h] from the step's timesteps (shared by all rows). */
-static ardiff_status time_terms(ad_fwd *f, int s)
+/* Layer l's time term R_l [N, h] from the step's time features temb (shared by all rows). */
+static ardiff_status time_term(ad_fwd *f, int l)
 {
     size_t N = f->N, ct = f->ct, h = f->h;
-    AD_TRY(ops_time_embed(f->dev, f->tab, (size_t)(s - 1) * N, f->temb, 0, (int)N, (int)ct, f->T));
-    for (int l = 0; l < f->c->decoder_layers; l++) {
-        const ad_dec_layer_w *L = &f->w->dec[l];
-        AD_TRY(lin(f, f->temb, 0, N, ct, L->t0_w, 4 * ct, f->tm, 0, 0.0f));
-        AD_TRY(bias(f, f->tm, N, 4 * ct, L->t0_b, OPS_ACT_SILU));
-        AD_TRY(lin(f, f->tm, 0, N, 4 * ct, L->t2_w, h, f->R, (size_t)l * N * h, 0.0f));
-        AD_TRY(ops_bias_act(f->dev, f->R, (size_t)l * N * h, h, f->W, L->t2_b, f->R,
-                            (size_t)l * N * h, h, (int)N, (int)h, OPS_ACT_NONE));
-    }
-    return ARDIFF_OK;
+    const ad_dec_layer_w *L = &f->w->dec[l];
+    AD_TRY(lin(f, f->temb, 0, N, ct, L->t0_w, 4 * ct, f->tm, 0, 0.0f));
+    AD_TRY(bias(f, f->tm, N, 4 * ct, L->t0_b, OPS_ACT_SILU));
+    AD_TRY(lin(f, f->tm, 0, N, 4 * ct, L->t2_w, h, f->R, (size_t)l * N * h, 0.0f));
+    return ops_bias_act(f->dev, f->R, (size_t)l * N * h, h, f->W, L->t2_b, f->R,
+                        (size_t)l * N * h, h, (int)N, (int)h, OPS_ACT_NONE);
 }
 
 static ardiff_status decoder_layer(ad_fwd *f, int l, size_t M)
@@ -346,7 +366,8 @@ static ardiff_status decoder(ad_fwd *f, int s)
 {
     const ad_weights *w = f->w;
     size_t M = (size_t)f->rows * f->N, h = f->h, d = f->d;
-    AD_TRY(time_terms(f, s));
+    AD_TRY(ops_time_embed(f->dev, f->tab, (size_t)(s - 1) * f->N, f->temb, 0, f->N, f->ct, f->T));
+    AD_TRY(wuse(f, AD_WG_DEC_PRE, 0));
     if (w->has_up) { /* [M, d] -> tanh -> [M, 2h] -> [M, h] */
         AD_TRY(lin(f, f->z, 0, M, d, w->up0_w, 2 * h, f->wide, 0, 0.0f));
         AD_TRY(bias(f, f->wide, M, 2 * h, w->up0_b, OPS_ACT_TANH));
@@ -357,7 +378,12 @@ static ardiff_status decoder(ad_fwd *f, int s)
     }
     AD_TRY(ops_pos_add(f->dev, f->hres, 0, f->W, w->dec_pos, f->rows, f->N, (int)h));
     AD_TRY(ln(f, f->hres, f->hres, M, (int)h, w->dec_ln_g, w->dec_ln_b));
-    for (int l = 0; l < f->c->decoder_layers; l++) AD_TRY(decoder_layer(f, l, M));
+    for (int l = 0; l < f->c->decoder_layers; l++) {
+        AD_TRY(wuse(f, AD_WG_DEC_LAYER, l));
+        AD_TRY(time_term(f, l));
+        AD_TRY(decoder_layer(f, l, M));
+    }
+    AD_TRY(wuse(f, AD_WG_DEC_POST, 0));
     if (w->has_down) {
         AD_TRY(lin(f, f->hres, 0, M, h, w->down0_w, 2 * h, f->wide, 0, 0.0f));
         AD_TRY(bias(f, f->wide, M, 2 * h, w->down0_b, OPS_ACT_TANH));
@@ -372,6 +398,7 @@ ardiff_status ad_fwd_step(ad_fwd *f, int s)
     if (s < 1 || s > f->K) return ad_fail(ARDIFF_E_INVALID_ARG, "step %d outside 1..%d", s, f->K);
     size_t M = (size_t)f->rows * f->N, d = f->d;
     AD_TRY(decoder(f, s));
+    AD_TRY(wuse(f, AD_WG_HEAD, 0));
     /* clamping to the nearest word embedding, in chunks of rows that fit the score scratch */
     for (size_t r0 = 0; r0 < M; r0 += (size_t)f->round_chunk) {
         size_t m = M - r0 < (size_t)f->round_chunk ? M - r0 : (size_t)f->round_chunk;
@@ -400,6 +427,7 @@ ardiff_status ad_fwd_read_z(ad_fwd *f, float *z)
 ardiff_status ad_fwd_finish(ad_fwd *f, int32_t *ids)
 {
     size_t M = (size_t)f->rows * f->N, d = f->d;
+    AD_TRY(wuse(f, AD_WG_HEAD, 0));
     for (size_t r0 = 0; r0 < M; r0 += (size_t)f->round_chunk) {
         size_t m = M - r0 < (size_t)f->round_chunk ? M - r0 : (size_t)f->round_chunk;
         AD_TRY(ops_round_argmax(f->dev, f->z, r0 * d, f->W, f->w->emb, f->W, f->w->lm_b, f->scores,

@@ -15,9 +15,11 @@
 
 typedef struct ad_fwd ad_fwd;
 
-/* Opens device `index`, builds the kernels, uploads the weights and plans the buffers. */
+/* Opens device `index`, builds the kernels, uploads the weights in the given storage precision
+ * (engine/wstore.h) and plans the buffers. */
 ardiff_status ad_fwd_create(int index, const ad_model_config *cfg, const ad_weights *w,
-                            int src_rows_max, int rows_max, int steps_max, ad_fwd **out);
+                            ardiff_precision precision, int src_rows_max, int rows_max,
+                            int steps_max, ad_fwd **out);
 void ad_fwd_free(ad_fwd *f);
 const ardiff_device_desc *ad_fwd_device(const ad_fwd *f);
 /* Waits until the device has finished everything enqueued. */

@@ -40,11 +40,21 @@ ardiff_status ardiff_engine_create(const ardiff_model *m, const int *devices, in
                                    int max_batch, int max_candidates, int max_steps,
                                    ardiff_engine **out)
 {
+    return ardiff_engine_create_ex(m, devices, ndev, max_batch, max_candidates, max_steps,
+                                   ARDIFF_PRECISION_FP32, out);
+}
+
+ardiff_status ardiff_engine_create_ex(const ardiff_model *m, const int *devices, int ndev,
+                                      int max_batch, int max_candidates, int max_steps,
+                                      ardiff_precision precision, ardiff_engine **out)
+{
     *out = NULL;
     if (ndev < 1 || ndev > AD_MAX_DEVICES)
         return ad_fail(ARDIFF_E_INVALID_ARG, "%d devices requested (1..%d)", ndev, AD_MAX_DEVICES);
     if (max_batch < 1 || max_candidates < 1 || max_steps < 1)
         return ad_fail(ARDIFF_E_INVALID_ARG, "batch, candidates and steps must be >= 1");
+    if (precision != ARDIFF_PRECISION_FP32 && precision != ARDIFF_PRECISION_FP16)
+        return ad_fail(ARDIFF_E_INVALID_ARG, "unknown weight precision %d", (int)precision);
     ardiff_engine *e = calloc(1, sizeof *e);
     if (!e) return ad_fail(ARDIFF_E_OOM, "out of host memory");
     e->m = m;
@@ -52,7 +62,7 @@ ardiff_status ardiff_engine_create(const ardiff_model *m, const int *devices, in
     e->max_k = max_candidates;
     e->max_steps = max_steps;
     for (int i = 0; i < ndev; i++) {
-        ardiff_status st = ad_fwd_create(devices[i], &m->cfg, &m->w, max_batch,
+        ardiff_status st = ad_fwd_create(devices[i], &m->cfg, &m->w, precision, max_batch,
                                          max_batch * max_candidates, max_steps, &e->fwd[i]);
         if (st != ARDIFF_OK) {
             ardiff_engine_free(e);

@@ -149,4 +149,15 @@ ardiff_status ops_denoise_step(ocl_dev *dev, const ocl_buf *z, size_t z_off,
                                const ocl_buf *cand_of_row, size_t cand_off,
                                int rows, int N, int d, uint64_t seed, uint32_t step);
 
+/* ---- storage conversion (convert.cl) ------------------------------------------------------ */
+/* dst [n] floats at dst_off = src [n] IEEE halves (uint16 storage) at src_off (both offsets in
+ * elements of their own type); exact for every half value. Needs no cl_khr_fp16 (vload_half). */
+ardiff_status ops_half_to_float(ocl_dev *dev, const ocl_buf *src, size_t src_off, ocl_buf *dst,
+                                size_t dst_off, size_t n);
+/* dst [M, d] floats = rows ids[m] (int32 [M]) of the half table src [V, d] (an id outside
+ * [0, V) gives a zero row): an embedding lookup straight from fp16 storage. */
+ardiff_status ops_half_rows_to_float(ocl_dev *dev, const ocl_buf *src, size_t src_off,
+                                     const ocl_buf *ids, size_t ids_off, ocl_buf *dst,
+                                     size_t dst_off, int M, int d, int V);
+
 #endif
