@@ -10,14 +10,10 @@
 #include <clblast_c.h>
 
 #include "bench.h"
+#include "core/clock.h"
 #include "ocl/ops.h"
 
-double bench_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+double bench_now_ms(void) { return ad_now_ms(); }
 
 static int cmp_double(const void *a, const void *b)
 {

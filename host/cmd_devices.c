@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "ocl/ocl.h"
 #include "ocl/ops.h"
+#include "core/clock.h"
 
 static void print_bytes(const char *label, uint64_t b)
 {
@@ -33,13 +33,6 @@ static void print_device(const ardiff_device_desc *d)
     printf("    %-16s %u bytes\n", "base align", d->base_addr_align);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* Opens the device with the cache on or off; reports program time and total start-up time
  * (context + program + kernel warm-up). */
 static int timed_open(const ardiff_device_desc *d, int use_cache, double *prog_ms, double *total_ms,
@@ -49,12 +42,12 @@ static int timed_open(const ardiff_device_desc *d, int use_cache, double *prog_m
     if (!use_cache) setenv("ARDIFF_CACHE", "off", 1);
     char opts[512];
     ops_build_options(d, opts, sizeof opts);
-    double t0 = now_ms();
+    double t0 = ad_now_ms();
     ocl_dev *dev = NULL;
     ardiff_status st = ocl_dev_open(d->index, opts, &dev);
     if (st == ARDIFF_OK) st = ops_warmup(dev);
     if (st == ARDIFF_OK) st = ocl_finish(dev);
-    *total_ms = now_ms() - t0;
+    *total_ms = ad_now_ms() - t0;
     if (dev) {
         *prog_ms = dev->build_ms;
         *hit = dev->cache_hit;

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/clock.h"
 
 typedef struct gen_opts {
     const char *model, *input, *output;
@@ -176,13 +176,6 @@ static void progress(int done, int total, double t0, double now)
     if (done == total) fputc('\n', stderr);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static void write_jsonl(FILE *out, long index, const char *src, const ardiff_output *o,
                         const ardiff_stats *st, int nbatch)
 {
@@ -257,7 +250,7 @@ static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n,
         return 1;
     }
     int show = !o->quiet && isatty(2);
-    double t0 = now_ms();
+    double t0 = ad_now_ms();
     int rc = 0;
     ardiff_output *outs = calloc((size_t)p.batch, sizeof *outs);
     for (int i = 0; outs && i < n && rc == 0; i += p.batch) {
@@ -275,7 +268,7 @@ static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n,
         }
         fflush(out);
         ardiff_outputs_free(outs, nb);
-        if (show) progress(i + nb, n, t0, now_ms());
+        if (show) progress(i + nb, n, t0, ad_now_ms());
     }
     if (!outs) { fprintf(stderr, "ardiff generate: out of memory\n"); rc = 1; }
     free(outs);

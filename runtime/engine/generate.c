@@ -9,13 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/error.h"
 #include "engine/forward.h"
 #include "engine/mbr.h"
 #include "engine/model.h"
 #include "engine/schedule.h"
+#include "core/clock.h"
 
 #define AD_MAX_DEVICES 16
 
@@ -28,13 +28,6 @@ struct ardiff_engine {
     ardiff_trace_fn trace;
     void *trace_user;
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 ardiff_status ardiff_engine_create(const ardiff_model *m, const int *devices, int ndev,
                                    int max_batch, int max_candidates, int max_steps,
@@ -142,7 +135,7 @@ static ardiff_status run_job_inner(job *j)
             row_in[b * j->kd + c] = j->input_index[b];
             row_cand[b * j->kd + c] = j->c0 + c;
         }
-    double t0 = now_ms();
+    double t0 = ad_now_ms();
     if (st == ARDIFF_OK) st = ad_fwd_encode(j->f, j->src_ids, j->src_mask, j->B, j->S);
     if (st == ARDIFF_OK) st = ad_fwd_sync(j->f);
     if (st == ARDIFF_OK && e->trace) {
@@ -150,7 +143,7 @@ static ardiff_status run_job_inner(job *j)
         st = ad_fwd_read_encoder(j->f, tbuf);
         if (st == ARDIFF_OK) e->trace("encoder", 0, dims, tbuf, e->trace_user);
     }
-    double t1 = now_ms();
+    double t1 = ad_now_ms();
     if (st == ARDIFF_OK)
         st = ad_fwd_begin(j->f, rows, j->kd, row_in, row_cand, j->table, j->K, j->seed);
     for (int s = 1; st == ARDIFF_OK && s <= j->K; s++) {
@@ -159,7 +152,7 @@ static ardiff_status run_job_inner(job *j)
     }
     if (st == ARDIFF_OK) st = ad_fwd_finish(j->f, ids);
     j->enc_ms = t1 - t0;
-    j->dec_ms = now_ms() - t1;
+    j->dec_ms = ad_now_ms() - t1;
     if (st == ARDIFF_OK && e->trace) {
         int dims[4] = {rows, j->N, 0, 0};
         e->trace("ids", j->K, dims, ids, e->trace_user);
@@ -281,7 +274,7 @@ static ardiff_status finish_outputs(ardiff_engine *e, const int32_t *ids, int B,
 {
     const ad_model_config *c = &e->m->cfg;
     size_t cap = (size_t)c->tgt_len * 64 + 16;
-    double t0 = now_ms();
+    double t0 = ad_now_ms();
     for (int b = 0; b < B; b++) {
         ardiff_output *o = outs[b];
         o->k = k;
@@ -302,7 +295,7 @@ static ardiff_status finish_outputs(ardiff_engine *e, const int32_t *ids, int B,
             for (int n = 0; n < c->tgt_len; n++) stats->tokens += !ad_tokenizer_is_special(e->m->tok, row[n]);
         }
     }
-    if (stats) stats->mbr_ms += now_ms() - t0;
+    if (stats) stats->mbr_ms += ad_now_ms() - t0;
     return ARDIFF_OK;
 }
 

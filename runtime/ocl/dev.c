@@ -2,16 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ocl.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "core/clock.h"
 
 static ardiff_status create_kernels(ocl_dev *dev)
 {
@@ -68,9 +61,9 @@ static ardiff_status dev_init(ocl_dev *dev, int index, const char *options)
     char origin[512];
     AD_TRY(ocl_program_source(&text, &len, origin, sizeof origin));
     snprintf(dev->options, sizeof dev->options, "%s", options ? options : "");
-    double t0 = now_ms();
+    double t0 = ad_now_ms();
     ardiff_status st = ocl_program_get(dev, text, len, dev->options, &dev->program, &dev->cache_hit);
-    dev->build_ms = now_ms() - t0;
+    dev->build_ms = ad_now_ms() - t0;
     free(text);
     if (st != ARDIFF_OK) return st;
     AD_INFO("device %d (%s): kernels from %s, %s in %.0f ms", index, dev->desc.name, origin,
