@@ -10,10 +10,12 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +44,7 @@ typedef struct cell {
     figures a, r;
 } cell;
 
+/* this program uses only the public API, so it keeps its own clock */
 static double now_ms(void)
 {
     struct timespec ts;
@@ -59,7 +62,7 @@ static void usage(FILE *f)
             "  --steps LIST        K decoder calls (default 2,3,20)\n"
             "  --batch B           inputs denoised together, both sides (default 8)\n"
             "  --max-inputs N      use at most the first N input lines (default 16)\n"
-            "  --budget R          a cell runs on n = clamp(R / (k K), 1, N) inputs (default 400;\n"
+            "  --budget R          a cell runs on n = clamp(R / (k K), 1, N) inputs (default 250;\n"
             "                      0: every cell on all N)\n"
             "  --seed N            (default 0)     --schedule ar|uniform (default: the model's)\n"
             "  --ref               also run the PyTorch reference in this run\n"
@@ -90,7 +93,7 @@ static int parse_args(int argc, char **argv, opts *o)
     memcpy(o->k, dk, sizeof dk);
     memcpy(o->steps, ds, sizeof ds);
     o->nk = o->nsteps = 3;
-    o->batch = 8, o->max_inputs = 16, o->budget = 400, o->startup = 1, o->schedule = -1;
+    o->batch = 8, o->max_inputs = 16, o->budget = 250, o->startup = 1, o->schedule = -1;
     long nproc = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = nproc > 0 ? (int)nproc : 1;
     o->python = getenv("ARDIFF_PYTHON") ? getenv("ARDIFF_PYTHON") : "/usr/bin/python3";
@@ -243,8 +246,13 @@ static int startup_run(int argc, char **argv, const char *cache, const char *dir
         sh_quote(cmd, sizeof cmd, argv[i]);
     }
     strncat(cmd, " --startup-child", sizeof cmd - strlen(cmd) - 1);
+    int cold = !strcmp(cache, "off");
     setenv("ARDIFF_CACHE", cache, 1);
     setenv("ARDIFF_CACHE_DIR", dir, 1);
+    if (cold) { /* the drivers' own compiler caches too (names that other drivers ignore) */
+        setenv("POCL_KERNEL_CACHE", "0", 1);
+        setenv("CUDA_CACHE_DISABLE", "1", 1);
+    }
     FILE *p = popen(cmd, "r");
     char line[256];
     int got = 0;
@@ -252,6 +260,7 @@ static int startup_run(int argc, char **argv, const char *cache, const char *dir
         got |= sscanf(line, "STARTUP %lf %lf %lf", &ms[0], &ms[1], &ms[2]) == 3;
     int st = p ? pclose(p) : -1;
     unsetenv("ARDIFF_CACHE");
+    if (cold) unsetenv("POCL_KERNEL_CACHE"), unsetenv("CUDA_CACHE_DISABLE");
     return got && st == 0 ? 0 : -1;
 }
 
@@ -318,80 +327,108 @@ static int run_ardiff(ardiff_engine *e, const ardiff_model *m, const opts *o, ch
     return 0;
 }
 
-/* Parses one bench_ref JSON line into the matching cell. */
-static void take_ref_line(const char *line, cell *cells, int nc)
+static double num(const cJSON *j, const char *key)
+{
+    return cJSON_GetNumberValue(cJSON_GetObjectItem(j, key)); /* NaN if missing */
+}
+
+/* Takes one bench_ref JSON line for cell c (k and K must match); prints the versions if asked. */
+static void take_ref_line(const char *line, cell *c, int show_versions)
 {
     cJSON *j = cJSON_Parse(line);
-    if (!j) return;
-    int k = cJSON_GetObjectItem(j, "k") ? cJSON_GetObjectItem(j, "k")->valueint : -1;
-    int K = cJSON_GetObjectItem(j, "steps") ? cJSON_GetObjectItem(j, "steps")->valueint : -1;
-    for (int i = 0; i < nc; i++) {
-        figures *r = &cells[i].r;
-        if (cells[i].k != k || cells[i].K != K || r->ok) continue;
-        double dec = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "step_s"));
-        r->ok = 1, r->n = cells[i].n;
-        r->enc_ms = 1e3 * cJSON_GetNumberValue(cJSON_GetObjectItem(j, "encoder_s"));
-        r->step_ms = 1e3 * dec;
-        r->total_s = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "total_s"));
-        r->sent_s = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "sentences_per_s"));
-        r->tok_s = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "tokens_per_s"));
-        cJSON *outs = cJSON_GetObjectItem(j, "outputs");
-        r->outputs = calloc((size_t)r->n, sizeof *r->outputs);
-        for (int t = 0; r->outputs && t < r->n; t++) {
-            const char *s = cJSON_GetStringValue(cJSON_GetArrayItem(outs, t));
-            r->outputs[t] = strdup(s ? s : "");
-        }
-        break;
+    figures *r = &c->r;
+    if (!j || num(j, "k") != c->k || num(j, "steps") != c->K) {
+        cJSON_Delete(j);
+        return;
+    }
+    if (show_versions)
+        printf("# reference: torch %s, %.0f threads, model load %.2f s\n",
+               cJSON_GetStringValue(cJSON_GetObjectItem(j, "torch")), num(j, "threads"),
+               num(j, "load_s"));
+    r->ok = 1, r->n = c->n;
+    r->enc_ms = 1e3 * num(j, "encoder_s"), r->step_ms = 1e3 * num(j, "step_s");
+    r->total_s = num(j, "total_s");
+    r->sent_s = num(j, "sentences_per_s"), r->tok_s = num(j, "tokens_per_s");
+    cJSON *outs = cJSON_GetObjectItem(j, "outputs");
+    r->outputs = calloc((size_t)r->n, sizeof *r->outputs);
+    for (int t = 0; r->outputs && t < r->n; t++) {
+        const char *s = cJSON_GetStringValue(cJSON_GetArrayItem(outs, t));
+        r->outputs[t] = strdup(s ? s : "");
     }
     cJSON_Delete(j);
 }
 
-static int run_ref(const opts *o, cell *cells, int nc)
+typedef struct coproc {
+    pid_t pid;
+    FILE *to, *from;
+} coproc;
+
+/* Starts `python3 -m ardiff_ref.bench_ref ... --plan -` in the source's tools/ folder, with
+ * pipes to its standard input and from its standard output. */
+static int ref_start(const opts *o, coproc *cp)
 {
     const char *src = getenv("ARDIFF_SOURCE_DIR") ? getenv("ARDIFF_SOURCE_DIR") : ARDIFF_SOURCE_DIR;
-    char tools[4096], cmd[16384] = "cd ", plan[4096] = "", buf[64];
+    char tools[4096], cmd[16384] = "cd ", model[4096], inputs[4096];
     snprintf(tools, sizeof tools, "%s/tools", src);
-    for (int i = 0; i < nc; i++) {
-        snprintf(buf, sizeof buf, "%s%d:%d:%d", i ? "," : "", cells[i].k, cells[i].K, cells[i].n);
-        strncat(plan, buf, sizeof plan - strlen(plan) - 1);
-    }
-    char model[4096], inputs[4096];
     if (!realpath(o->model, model) || !realpath(o->inputs, inputs)) {
         fprintf(stderr, "ardiff_bench_generate: cannot resolve the model or inputs path\n");
         return -1;
     }
     sh_quote(cmd, sizeof cmd, tools);
-    strncat(cmd, " && ", sizeof cmd - strlen(cmd) - 1);
+    strncat(cmd, " && exec ", sizeof cmd - strlen(cmd) - 1);
     sh_quote(cmd, sizeof cmd, o->python);
     strncat(cmd, " -m ardiff_ref.bench_ref ", sizeof cmd - strlen(cmd) - 1);
     sh_quote(cmd, sizeof cmd, model);
     strncat(cmd, " --inputs ", sizeof cmd - strlen(cmd) - 1);
     sh_quote(cmd, sizeof cmd, inputs);
     size_t n = strlen(cmd);
-    snprintf(cmd + n, sizeof cmd - n, " --plan %s --seed %llu --threads %d --batch %d%s", plan,
-             o->seed, o->threads, o->batch,
-             o->schedule == ARDIFF_SCHEDULE_UNIFORM ? " --schedule uniform" : "");
+    snprintf(cmd + n, sizeof cmd - n, " --plan - --seed %llu --threads %d --batch %d%s", o->seed,
+             o->threads, o->batch, o->schedule == ARDIFF_SCHEDULE_UNIFORM ? " --schedule uniform" : "");
     printf("# reference: %s\n", cmd);
     fflush(stdout);
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
+    int in[2], out[2];
+    if (pipe(in) || pipe(out)) return -1;
+    cp->pid = fork();
+    if (cp->pid < 0) return -1;
+    if (cp->pid == 0) {
+        dup2(in[0], 0), dup2(out[1], 1);
+        close(in[0]), close(in[1]), close(out[0]), close(out[1]);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]), close(out[1]);
+    cp->to = fdopen(in[1], "w");
+    cp->from = fdopen(out[0], "r");
+    return cp->to && cp->from ? 0 : -1;
+}
+
+/* Asks the reference for one cell and reads its JSON line. */
+static int ref_cell(coproc *cp, cell *c, int first)
+{
     char *line = NULL;
     size_t cap = 0;
-    int shown = 0;
-    while (getline(&line, &cap, p) >= 0) {
-        take_ref_line(line, cells, nc);
-        cJSON *j = shown ? NULL : cJSON_Parse(line);
-        if (j) {
-            printf("# reference: torch %s, %d threads, model load %.2f s\n",
-                   cJSON_GetStringValue(cJSON_GetObjectItem(j, "torch")),
-                   cJSON_GetObjectItem(j, "threads")->valueint,
-                   cJSON_GetNumberValue(cJSON_GetObjectItem(j, "load_s")));
-            shown = 1;
-            cJSON_Delete(j);
-        }
-    }
+    fprintf(cp->to, "%d:%d:%d\n", c->k, c->K, c->n);
+    if (fflush(cp->to) == 0 && getline(&line, &cap, cp->from) >= 0) take_ref_line(line, c, first);
     free(line);
-    return pclose(p) == 0 ? 0 : -1;
+    return c->r.ok ? 0 : -1;
+}
+
+static int ref_stop(coproc *cp)
+{
+    int st = -1;
+    if (cp->to) fclose(cp->to);
+    if (cp->from) fclose(cp->from);
+    if (cp->pid > 0) waitpid(cp->pid, &st, 0);
+    return st == 0 ? 0 : -1;
+}
+
+static void print_loadavg(const char *when)
+{
+    char buf[128] = "?";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f && fgets(buf, sizeof buf, f)) buf[strcspn(buf, "\n")] = '\0';
+    if (f) fclose(f);
+    printf("# load average %s: %s\n", when, buf);
 }
 
 static void print_row(const char *who, const figures *f)
@@ -458,10 +495,12 @@ int main(int argc, char **argv)
     int nc = 0;
     if (!rc) {
         print_header(&o, e, cache_dir);
+        print_loadavg("at the start (other processes skew timings)");
         if (st_ok) {
             printf("\n# start-up, each in a fresh process (ms): model load + engine create "
                    "(kernel build, weight upload) + first request (input 0, k=1, K=2)\n");
-            printf("  cold (ARDIFF_CACHE=off)  %8.0f + %8.0f + %8.0f\n", cold[0], cold[1], cold[2]);
+            printf("  cold (ARDIFF_CACHE=off POCL_KERNEL_CACHE=0 CUDA_CACHE_DISABLE=1)\n");
+            printf("                           %8.0f + %8.0f + %8.0f\n", cold[0], cold[1], cold[2]);
             printf("  cache fill (empty dir)   %8.0f + %8.0f + %8.0f\n", fill[0], fill[1], fill[2]);
             printf("  warm (cache on, 2nd)     %8.0f + %8.0f + %8.0f\n", warm[0], warm[1], warm[2]);
         }
@@ -472,21 +511,33 @@ int main(int argc, char **argv)
                "tok/s");
         fflush(stdout);
     }
+    coproc cp = {0};
+    int ref_ok = o.ref && !rc;
+    signal(SIGPIPE, SIG_IGN); /* a reference that dies must not kill us */
+    if (ref_ok && ref_start(&o, &cp)) {
+        fprintf(stderr, "ardiff_bench_generate: cannot start the reference\n");
+        ref_ok = 0;
+    }
     for (int i = 0; !rc && i < o.nk; i++)
-        for (int j = 0; !rc && j < o.nsteps; j++) {
+        for (int j = 0; !rc && j < o.nsteps; j++) { /* ardiff, then the reference, per cell */
             cell *c = &cells[nc++];
             memset(c, 0, sizeof *c);
             c->k = o.k[i], c->K = o.steps[j];
             long n = o.budget ? o.budget / ((long)c->k * c->K) : nlines;
             c->n = n < 1 ? 1 : n > nlines ? nlines : (int)n;
             rc = run_ardiff(e, m, &o, lines, c);
-            if (!rc && !o.ref) print_cell(c);
+            if (!rc && ref_ok && ref_cell(&cp, c, nc == 1)) {
+                fprintf(stderr, "ardiff_bench_generate: the reference failed (k=%d K=%d)\n",
+                        c->k, c->K);
+                ref_ok = 0;
+            }
+            if (!rc) print_cell(c);
             fflush(stdout);
         }
-    if (!rc && o.ref) {
-        if (run_ref(&o, cells, nc)) fprintf(stderr, "ardiff_bench_generate: the reference failed\n");
-        for (int i = 0; i < nc; i++) print_cell(&cells[i]);
-    }
+    if (o.ref && cp.pid > 0 && ref_stop(&cp))
+        fprintf(stderr, "ardiff_bench_generate: the reference exited with an error\n");
+    if (o.ref && !ref_ok && !rc) rc = 1;
+    if (!rc) print_loadavg("at the end");
     for (int i = 0; i < nc; i++) free_figures(&cells[i].a), free_figures(&cells[i].r);
     for (int i = 0; i < nlines; i++) free(lines[i]);
     free(lines);

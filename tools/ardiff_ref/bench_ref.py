@@ -8,7 +8,9 @@ Loads the model directory once, runs one small warm-up generation, then for ever
 (--k and --steps take comma-separated lists) runs ardiff_ref.generate.generate on the inputs,
 B lines at a time (input_offset = the line number, so the noise is that of one run over all
 lines, as in ardiff), and prints one JSON line per pair. --plan lists the cells instead, each
-k:K:n (n: the first n input lines), as ardiff_bench_generate passes them. Each line holds:
+k:K:n (n: the first n input lines); --plan - reads one k:K:n per line from standard input and
+answers each at once (ardiff_bench_generate interleaves its cells with the reference's this
+way, so both sides of a ratio run under the same machine load). Each JSON line holds:
   load_s, encoder_s (summed over batches), decode_s (the K sampler steps plus the final argmax,
   summed), step_s (decode_s / (K x batches)), mbr_s (detokenisation not included), total_s
   (all of generate), sentences_per_s, tokens_per_s (non-special tokens of the chosen outputs),
@@ -110,7 +112,7 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=max(1, min(2, os.cpu_count() or 1)))
     ap.add_argument("--batch", type=int, default=8, help="inputs per generate call")
     ap.add_argument("--schedule", choices=("ar", "uniform"), default="ar")
-    ap.add_argument("--plan", type=plan_list, help="cells k:K:n (overrides --k and --steps)")
+    ap.add_argument("--plan", help="cells k:K:n,... (overrides --k and --steps); '-': stdin")
     ap.add_argument("--no-warmup", action="store_true")
     args = ap.parse_args(argv)
     if args.batch < 1 or args.threads < 1:
@@ -126,7 +128,15 @@ def main(argv=None):
     timer = install_timers(model)
     if not args.no_warmup:
         run_one(model, tok, lines[:1], args.seed, 1, 1, 1, args.schedule, timer)
-    cells = args.plan or [(k, steps, len(lines)) for k in args.k for steps in args.steps]
+    if args.plan == "-":
+        cells = (plan_list(line)[0] for line in sys.stdin if line.strip())
+    elif args.plan:
+        try:
+            cells = plan_list(args.plan)
+        except argparse.ArgumentTypeError as e:
+            ap.error(str(e))
+    else:
+        cells = [(k, steps, len(lines)) for k in args.k for steps in args.steps]
     for k, steps, n in cells:
         r = run_one(model, tok, lines[:n], args.seed, k, steps, args.batch, args.schedule, timer)
         r.update(tool="ardiff_ref.bench_ref", load_s=load_s, seed=args.seed,
