@@ -16,6 +16,7 @@ echo "== C tests (ctest)"
 (cd "$BUILD" && ctest --output-on-failure -j1) || status=1
 
 echo "== Python reference tests (pytest)"
-(cd tools && /usr/bin/python3 -m pytest -q tests) || status=1
+PY="$(cd "$BUILD" && pwd)/pyenv/bin/python"   # tools/setup.sh made it: Debian torch + PyPI metrics
+(cd tools && "$PY" -m pytest -q tests) || status=1
 
 exit $status

@@ -25,6 +25,10 @@ def read_lines(path):
 
 def train_vocab(lines, size, min_frequency=2):
     """-> list of tokens in id order (specials first)."""
+    # tokenizers' parallel trainer breaks count ties in thread order: run it single-threaded
+    # so that the same input gives the same vocabulary (checked: identical files across runs)
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    os.environ["RAYON_NUM_THREADS"] = "1"
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
     tk = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tk.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True,

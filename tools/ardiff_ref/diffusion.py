@@ -9,7 +9,7 @@ import torch
 
 def q_sample(x0, tau, noise, ns):
     """x_tau = sqrt(abar_tau) x0 + sqrt(1 - abar_tau) eps, per token. x0 [..., N, d], tau [..., N]."""
-    a = torch.from_numpy(ns.alphas_cumprod[np.asarray(tau)]).to(x0.dtype)[..., None]
+    a = torch.from_numpy(ns.alphas_cumprod[np.asarray(tau)]).to(x0.device, x0.dtype)[..., None]
     return a.sqrt() * x0 + (1 - a).sqrt() * noise
 
 
@@ -38,7 +38,7 @@ def skip_coefficients(a, b, ns):
 
 def skip_step(z, x0, a, b, eps, ns):
     """z_b = (cz * z_a + cx * x0) + sigma * eps, in float32, in that order. a, b: [..., N]."""
-    cz, cx, sg = (torch.from_numpy(c)[..., None] for c in skip_coefficients(a, b, ns))
+    cz, cx, sg = (torch.from_numpy(c).to(z.device)[..., None] for c in skip_coefficients(a, b, ns))
     return (cz * z + cx * x0) + sg * eps
 
 

@@ -52,6 +52,9 @@ def parser():
     g.add_argument("--end_point_scale", type=float, default=2.0)
     g.add_argument("--schedule", "--schedule_sampler", dest="schedule", default="xy_uniform",
                    choices=("xy_uniform", "ar", "uniform"))
+    g.add_argument("--src_emb_init", choices=("bert", "tgt"), default="bert",
+                   help="tgt: encoder word embeddings = decoder ones x random projection "
+                        "(not official; helps short runs learn the conditioning)")
     g.add_argument("--dropout", type=float, default=0.2)
     g.add_argument("--att_dropout", type=float, default=0.1)
     g = ap.add_argument_group("optimisation (official names)")
@@ -67,6 +70,11 @@ def parser():
     g.add_argument("--ignore_pad", action="store_true", help="exclude pads from the loss (not official)")
     g.add_argument("--seed", type=int, default=101, help="rank r uses seed + r (official)")
     g.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
+    g.add_argument("--device", default="auto",
+                   help="cpu, cuda, cuda:N or auto (cuda when available; under torchrun each rank "
+                        "takes cuda:LOCAL_RANK)")
+    g.add_argument("--max_minutes", type=float, default=0,
+                   help="stop (save, export) after this much training wall time (0: no limit)")
     g = ap.add_argument_group("bookkeeping")
     g.add_argument("--save_interval", type=int, default=1000)
     g.add_argument("--log_interval", type=int, default=50)
@@ -90,6 +98,14 @@ def lr_lambda(step, args):
     return max(0.0, (horizon - step) / max(1, horizon - args.warmup_steps))
 
 
+def pick_device(args, rank):
+    if args.device != "auto":
+        return torch.device(args.device)
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)) % torch.cuda.device_count())
+    return torch.device("cpu")
+
+
 def setup_distributed():
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
@@ -110,7 +126,9 @@ class Trainer:
         self.vocab, self.tok = trainlib.load_vocab(args.vocab)
         self.cfg = trainlib.model_config(args, self.vocab, self.tok)
         torch.manual_seed(args.seed)                     # same init on every rank
-        self.model = trainlib.build_model(self.cfg, args.dropout, args.att_dropout)
+        self.model = trainlib.build_model(self.cfg, args.dropout, args.att_dropout,
+                                         args.src_emb_init).to(pick_device(args, rank))
+        self.dev = next(self.model.parameters()).device
         self.ema = [p.detach().clone() for p in self.model.parameters()]
         self.ns = NoiseSchedule(args.diffusion_steps)
         sched = "ar" if args.schedule in ("ar", "xy_uniform") else "uniform"
@@ -125,7 +143,8 @@ class Trainer:
         self.data = None
         self.net = self.loss_mod
         if world > 1:
-            self.net = torch.nn.parallel.DistributedDataParallel(self.loss_mod)
+            ids = [self.dev.index] if self.dev.type == "cuda" else None
+            self.net = torch.nn.parallel.DistributedDataParallel(self.loss_mod, device_ids=ids)
 
     # ---- state -------------------------------------------------------------------------
     def state(self):
@@ -165,6 +184,7 @@ class Trainer:
         for group in self.opt.param_groups:
             group["lr"] = a.lr * lr_lambda(self.step, a)
         self.model.train()
+        tgt, src, mask, tau, eps0, eps = (t.to(self.dev) for t in (tgt, src, mask, tau, eps0, eps))
         loss, terms = self.net(tgt, src, mask, tau, eps0, eps)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -195,6 +215,10 @@ class Trainer:
         metrics = open(os.path.join(a.out_dir, "metrics.jsonl"), "a") if self.rank == 0 else None
         t_start, s_start, acc = time.time(), self.step, []
         while self.step < stop_at:
+            if a.max_minutes and time.time() - t_start > 60 * a.max_minutes:
+                log("time limit of %g min reached at step %d" % (a.max_minutes, self.step), self.rank)
+                self.save(ckpt)
+                break
             acc.append(self.train_step(self.next_batch()))
             if self.step % a.log_interval == 0 or self.step == stop_at:
                 m = {k: sum(x[k] for x in acc) / len(acc) for k in acc[0]}

@@ -49,16 +49,33 @@ def bert_init_(module, pad_id, std=0.02):
             nn.init.zeros_(m.bias)
 
 
-def build_model(cfg, dropout, att_dropout):
+def build_model(cfg, dropout, att_dropout, src_emb_init="bert"):
     """ArDiffusionLM with the official dropouts everywhere: the encoder's hidden dropout is
     `dropout` and its attention-probability dropout `att_dropout` (BertConfig overrides);
-    the decoder modules use PyTorch's default init, the encoder BERT's."""
+    the decoder modules use PyTorch's default init, the encoder BERT's.
+    src_emb_init='tgt' (not official, see init_source_embeddings_from_target_)."""
     model = ArDiffusionLM(cfg, dropout, att_dropout)
     bert_init_(model.encoder, cfg.tok_pad_id)
+    if src_emb_init == "tgt":
+        init_source_embeddings_from_target_(model, cfg.tok_pad_id)
     for name, m in model.encoder.named_modules():
         if isinstance(m, nn.Dropout):
             m.p = att_dropout if name.endswith("self.dropout") else dropout
     return model
+
+
+def init_source_embeddings_from_target_(model, pad_id, std=0.02):
+    """Not official: encoder word embeddings = decoder word embeddings x a fixed random
+    projection [d, h], scaled to BERT's std. The same word then starts out with related
+    vectors on both sides, so the decoder can learn ONE map to match noisy target vectors
+    against the source (cross-attention) instead of one association per word; this matters
+    only for short runs (the official run sees every concept thousands of times)."""
+    E = model.word_embedding.weight.detach()                     # [V, d] ~ N(0, 1)
+    d, h = E.shape[1], model.cfg.hidden_size
+    P = torch.randn(d, h) * (std / d ** 0.5)                     # E @ P has std ~ `std`
+    with torch.no_grad():
+        model.encoder.embeddings.word_embeddings.weight.copy_(E @ P)
+        model.encoder.embeddings.word_embeddings.weight[pad_id].zero_()
 
 
 class CommonGenData:
@@ -117,7 +134,10 @@ def atomic_save(obj, path):
     fd, tmp = tempfile.mkstemp(prefix=".ckpt-", dir=folder)
     os.close(fd)
     try:
-        torch.save(obj, tmp)
+        with open(tmp, "wb") as f:           # torch 1.13 refuses some temp names as paths
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -127,10 +147,10 @@ def atomic_save(obj, path):
 
 def weights_state_dict(trainer, which):
     """Official-format state dict of the live or the EMA weights (tied head consistent)."""
-    sd = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
+    sd = {k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()}
     if which == "ema":
         for (name, _), e in zip(trainer.model.named_parameters(), trainer.ema):
-            sd[name] = e.detach().clone()
+            sd[name] = e.detach().cpu().clone()
         sd["lm_head.weight"] = sd["word_embedding.weight"]
     return sd
 

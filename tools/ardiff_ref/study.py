@@ -1,0 +1,265 @@
+"""The paper's claim measured with ardiff: quality against decoder passes, AR vs uniform.
+
+    python3 -m ardiff_ref.study --ar-model DIR --uniform-model DIR --task commongen \
+        --out bench/results/claim-commongen/ [--limit N] [--device SPEC] [--batch B] \
+        [--ardiff build/ardiff] [--seed 1] [--phase all|generate|score]
+
+Runs `ardiff generate` on the first N eval inputs of the task's valid split (evaluate.py's
+inputs; all of them without --limit) for every row of the grid, all on one device in one run:
+  AR model, AR schedule:      K in {1, 2, 3, 5, 10, 20, 50}, k in {1, 10}, the model's anchor
+  uniform model, uniform:     K in {20, 100, 500, 2000},       k in {1, 10}
+  AR model, anchor sweep:     K = 20, k = 10, anchor scale in {1, 2, 3}
+Rows run cheapest first (K*k). Each run's jsonl and command are kept in OUT/runs/ and a rerun
+skips rows already done with the same command. Then every row is scored (evaluate.score) and
+OUT/results.csv, OUT/results.md, OUT/quality_vs_steps.png and OUT/commands.sh are written.
+`--phase generate` needs only the ardiff binary (no metric packages: for a lent GPU machine);
+`--phase score` scores the runs already in OUT. Seconds per input are the run's own batch
+timings (encoder + K decoder passes + MBR, summed over batches / inputs; no start-up).
+"""
+import argparse
+import configparser
+import csv
+import datetime
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+from .evaluate import DATA, REPO, load_eval
+
+AR_STEPS = (1, 2, 3, 5, 10, 20, 50)
+UNIFORM_STEPS = (20, 100, 500, 2000)
+CANDIDATES = (1, 10)
+ANCHORS = (1.0, 2.0, 3.0)
+PLOT_METRICS = {"commongen": ("bleu4", "cider"), "multi30k": ("sacrebleu",),
+                "aeslc": ("rougeL",)}
+
+
+def model_anchor(model_dir):
+    ini = configparser.ConfigParser()
+    if not ini.read(os.path.join(model_dir, "model.ini")):
+        raise SystemExit(f"study: no model.ini in {model_dir}")
+    return float(ini["diffusion"]["end_point_scale"])
+
+
+def grid(ar_anchor):
+    """-> list of row dicts (model, schedule, K, k, anchor), deduplicated, cheapest first."""
+    rows = []
+    for k in CANDIDATES:
+        rows += [dict(model="ar", schedule="ar", K=K, k=k, anchor=ar_anchor) for K in AR_STEPS]
+        rows += [dict(model="uniform", schedule="uniform", K=K, k=k, anchor=None)
+                 for K in UNIFORM_STEPS]
+    rows += [dict(model="ar", schedule="ar", K=20, k=10, anchor=a) for a in ANCHORS]
+    seen, out = set(), []
+    for r in rows:
+        key = (r["model"], r["K"], r["k"], r["anchor"])
+        if key not in seen:
+            seen.add(key)
+            r["name"] = f"{r['model']}-K{r['K']}-k{r['k']}" + (
+                f"-a{r['anchor']:g}" if r["anchor"] is not None else "")
+            out.append(r)
+    return sorted(out, key=lambda r: (r["K"] * r["k"], r["name"]))
+
+
+def ardiff_cmd(args, row, inputs, output):
+    model = args.ar_model if row["model"] == "ar" else args.uniform_model
+    cmd = [args.ardiff, "generate", model, "-i", inputs, "-o", output, "--steps", str(row["K"]),
+           "--candidates", str(row["k"]), "--schedule", row["schedule"], "--seed",
+           str(args.seed), "--format", "jsonl", "--force", "-q"]
+    if row["anchor"] is not None:
+        cmd += ["--anchor-scale", f"{row['anchor']:g}"]
+    if args.batch:
+        cmd += ["--batch", str(args.batch)]
+    for d in args.device or []:
+        cmd += ["--device", d]
+    return cmd
+
+
+def generate(args, rows, inputs):
+    """Run ardiff for every row not already done; -> nothing (files in OUT/runs)."""
+    runs = os.path.join(args.out, "runs")
+    os.makedirs(runs, exist_ok=True)
+    for r in rows:
+        out = os.path.join(runs, r["name"] + ".jsonl")
+        meta_path = os.path.join(runs, r["name"] + ".meta.json")
+        cmd = ardiff_cmd(args, r, inputs, out)
+        if os.path.exists(meta_path):
+            with open(meta_path) as f:
+                if json.load(f)["cmd"] == cmd:
+                    print(f"study: {r['name']} already done", file=sys.stderr)
+                    continue
+        print(f"study: {r['name']}: {shlex.join(cmd)}", file=sys.stderr, flush=True)
+        t0 = time.monotonic()
+        subprocess.run(cmd, check=True)
+        meta = {"cmd": cmd, "process_wall_s": time.monotonic() - t0,
+                "finished_utc": datetime.datetime.utcnow().isoformat(timespec="seconds")}
+        with open(meta_path, "w") as f:
+            json.dump(meta, f)
+
+
+def seconds_per_input(rows):
+    """From ardiff jsonl: each line carries its batch's timings and input count."""
+    total = 0.0
+    for r in rows:
+        t = r["timing_ms"]
+        total += (t["batch_encode"] + t["batch_decode"] + t["batch_mbr"]) / t["batch_inputs"]
+    return total / 1000.0 / len(rows)
+
+
+def score_rows(args, rows, ev):
+    from .evaluate import align, score
+    results, sigs = [], {}
+    for r in rows:
+        path = os.path.join(args.out, "runs", r["name"] + ".jsonl")
+        if not os.path.exists(path):
+            print(f"study: {r['name']} missing, not scored", file=sys.stderr)
+            continue
+        with open(path, encoding="utf-8") as f:
+            lines = [json.loads(x) for x in f if x.strip()]
+        with open(os.path.join(args.out, "runs", r["name"] + ".meta.json")) as f:
+            meta = json.load(f)
+        hyps = [x["output"] for x in lines]
+        sc, sigs = score(args.task, hyps, align(ev, hyps, [x["source"] for x in lines],
+                                                len(hyps)), args.tokenizer)
+        results.append(dict(task=args.task, model=r["model"], schedule=r["schedule"], K=r["K"],
+                            k=r["k"], anchor="" if r["anchor"] is None else r["anchor"],
+                            passes_per_input=r["K"] * r["k"], n=len(hyps),
+                            s_per_input=seconds_per_input(lines),
+                            process_wall_s=meta["process_wall_s"], **sc))
+    return results, sigs
+
+
+def write_outputs(args, results, sigs, device):
+    cols = list(results[0].keys())
+    with open(os.path.join(args.out, "results.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols)
+        w.writeheader()
+        w.writerows(results)
+    fmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)  # noqa: E731
+    show = [c for c in cols if c not in ("task", "process_wall_s", "coco_tokenizer")]
+    lines = [f"# {args.task}: quality vs decoder passes (ardiff, one device, one run)", "",
+             f"- inputs: the first {results[0]['n']} of the valid split"
+             + (f" (--limit {args.limit})" if args.limit else " (all)"),
+             f"- AR model: `{args.ar_model}`; uniform model: `{args.uniform_model}`",
+             f"- device: {device}; seed {args.seed}; batch {args.batch or 'ardiff default'}",
+             "- s_per_input: the run's batch timings (encoder + decoder passes + MBR) per input",
+             "", "| " + " | ".join(show) + " |", "|" + "---|" * len(show)]
+    lines += ["| " + " | ".join(fmt(r[c]) for c in show) + " |" for r in results]
+    lines += ["", "Metric signatures:", ""] + [f"- {k}: `{v}`" for k, v in sigs.items()]
+    if "coco_tokenizer" in cols:
+        lines.append(f"- coco tokenizer used: {sorted({r['coco_tokenizer'] for r in results})}")
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    plot(args, results)
+
+
+def plot(args, results):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    metrics = PLOT_METRICS[args.task]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 4.5), squeeze=False)
+    default = {r["anchor"] for r in results if r["model"] == "ar" and r["K"] != 20}
+    for ax, m in zip(axes[0], metrics):
+        for model in ("ar", "uniform"):
+            for k in CANDIDATES:
+                pts = sorted((r["passes_per_input"], r[m]) for r in results
+                             if r["model"] == model and r["k"] == k
+                             and (model == "uniform" or r["anchor"] in default))
+                if pts:
+                    ax.plot(*zip(*pts), marker="o" if model == "ar" else "s",
+                            linestyle="-" if k == 1 else "--", label=f"{model} k={k}")
+        ax.set_xscale("log")
+        ax.set_xlabel("decoder passes per input (K x k)")
+        ax.set_ylabel(m)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    n = results[0]["n"]
+    fig.suptitle(f"{args.task} valid, first {n} inputs: quality vs decoder passes (ardiff)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out, "quality_vs_steps.png"), dpi=120)
+
+
+def write_commands(args, rows, inputs):
+    """OUT/commands.sh: the study command, then each ardiff run and its evaluate command."""
+    py = shlex.quote(sys.executable)
+    lines = ["#!/usr/bin/env bash", "# Regenerates this folder (run from tools/).",
+             "set -euo pipefail", "", "# the whole study in one command:",
+             f"{py} -m ardiff_ref.study " + shlex.join(sys.argv[1:]), "",
+             "# which is, row by row (ardiff, then the scores of one row):"]
+    for r in rows:
+        out = os.path.join(args.out, "runs", r["name"] + ".jsonl")
+        lines.append(shlex.join(ardiff_cmd(args, r, inputs, out)))
+        lines.append(f"{py} -m ardiff_ref.evaluate --task {args.task} --split valid --hyp "
+                     f"{shlex.quote(out)} --data {shlex.quote(args.data)}"
+                     + (f" --limit {args.limit}" if args.limit else ""))
+    with open(os.path.join(args.out, "commands.sh"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def append_score_command(args):
+    with open(os.path.join(args.out, "commands.sh"), "a") as f:
+        f.write("\n# scored (results.csv, results.md, quality_vs_steps.png) with:\n"
+                f"{shlex.quote(sys.executable)} -m ardiff_ref.study "
+                + shlex.join(sys.argv[1:]) + "\n")
+
+
+def describe_device(args):
+    try:
+        res = subprocess.run([args.ardiff, "devices"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        return f"unknown ({e})"
+    names = [x.strip() for x in res.stdout.splitlines() if x.startswith("[")]
+    return f"--device {','.join(args.device)} of {names}" if args.device else f"default of {names}"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--ar-model", required=True)
+    ap.add_argument("--uniform-model", required=True)
+    ap.add_argument("--task", default="commongen", choices=sorted(PLOT_METRICS))
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--limit", type=int, help="the first N eval inputs only")
+    ap.add_argument("--device", action="append", help="ardiff --device (repeatable)")
+    ap.add_argument("--batch", type=int, help="ardiff --batch")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--ardiff", default=os.path.join(REPO, os.environ.get("ARDIFF_BUILD_DIR",
+                                                                           "build"), "ardiff"))
+    ap.add_argument("--data", default=DATA)
+    ap.add_argument("--tokenizer", default="ptb", choices=["ptb", "simple"])
+    ap.add_argument("--phase", default="all", choices=["all", "generate", "score"])
+    args = ap.parse_args(argv)
+    args.ar_model, args.uniform_model, args.out, args.ardiff, args.data = (
+        os.path.abspath(p) for p in (args.ar_model, args.uniform_model, args.out, args.ardiff,
+                                     args.data))
+    os.makedirs(args.out, exist_ok=True)
+    ev = load_eval(args.task, args.data, "valid")
+    n = len(ev["inputs"]) if args.limit is None else min(args.limit, len(ev["inputs"]))
+    ev = {key: v[:n] for key, v in ev.items()}
+    inputs = os.path.join(args.out, "inputs.txt")
+    with open(inputs, "w", encoding="utf-8") as f:
+        f.write("".join(x + "\n" for x in ev["inputs"]))
+    rows = grid(model_anchor(args.ar_model))
+    device_file = os.path.join(args.out, "device.txt")
+    if args.phase in ("all", "generate"):
+        with open(device_file, "w") as f:
+            f.write(describe_device(args) + "\n")
+        write_commands(args, rows, inputs)
+        generate(args, rows, inputs)
+    if args.phase in ("all", "score"):
+        with open(device_file) as f:
+            device = f.read().strip()
+        results, sigs = score_rows(args, rows, ev)
+        if not results:
+            raise SystemExit("study: no runs to score")
+        write_outputs(args, results, sigs, device)
+        if args.phase == "score":
+            append_score_command(args)
+        print(open(os.path.join(args.out, "results.md")).read())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

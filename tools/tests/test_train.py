@@ -1,0 +1,162 @@
+"""Trainer: loss bookkeeping (spec 10.11), an overfit check, bit-identical resume, export."""
+import os
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from ardiff_ref import train, trainlib
+from ardiff_ref.losses import diffusion_loss
+from ardiff_ref.modeldir import load_model_dir
+from ardiff_ref.schedule import NoiseSchedule
+from ardiff_ref.timesteps import make_schedule
+from ardiff_ref.tokenizer import SPECIALS
+
+WORDS = ("dog run park ball throw catch man field stand look cat sit mat jump boy girl "
+         "play tree climb water swim lake eat apple").split()
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tinydata")
+    rs = np.random.RandomState(0)
+    src, tgt = [], []
+    for _ in range(24):
+        c = list(rs.choice(WORDS, 3, replace=False))
+        src.append(" ".join(c))
+        tgt.append("The %s and the %s %s." % tuple(c))
+    for split in ("train", "valid"):
+        (d / (split + ".src")).write_text("\n".join(src) + "\n")
+        (d / (split + ".tgt")).write_text("\n".join(tgt) + "\n")
+    vocab = list(SPECIALS) + sorted(set(WORDS) | {"the", "and", ".", ","}) + ["##s"]
+    (d / "vocab.txt").write_text("".join(t + "\n" for t in vocab))
+    return d
+
+
+def _args(data_dir, out_dir, *extra):
+    return train.parser().parse_args(
+        ["--data", str(data_dir), "--vocab", str(data_dir / "vocab.txt"), "--out_dir", str(out_dir),
+         "--intermediate_size", "64", "--num_attention_heads", "2", "--in_channels", "8",
+         "--tgt_len", "10", "--max_pos_len", "12", "--encoder_layers", "1",
+         "--decoder_layers", "1", "--batch_size", "8", "--lr", "3e-3", "--warmup_steps", "2",
+         "--total_steps", "4", "--log_interval", "2", "--save_interval", "2",
+         "--ema_rate", "0.9", "--seed", "5"] + list(extra))
+
+
+def _trainer(data_dir, out_dir, *extra):
+    a = _args(data_dir, out_dir, *extra)
+    tr = train.Trainer(a)
+    tr.data = trainlib.CommonGenData(a.data, "train", tr.tok, a.tgt_len, tr.cfg.max_src_len)
+    return tr
+
+
+def test_loss_terms_match_spec(data_dir, tmp_path):
+    tr = _trainer(data_dir, tmp_path)
+    model, ns = tr.model.eval(), tr.ns
+    tgt, src, mask = tr.next_batch()
+    B, N = tgt.shape
+    d = tr.cfg.in_channels
+    g = torch.Generator().manual_seed(0)
+    tau = torch.randint(1, 2000, (B, N), generator=g)
+    tau[0, :3] = 0                                       # some clean tokens
+    tau[1, :] = 0
+    eps0, eps = torch.randn(B, N, d, generator=g), torch.randn(B, N, d, generator=g)
+    with torch.no_grad():
+        loss, t = diffusion_loss(model, ns, tgt, src, mask, tau, eps0, eps)
+        E, b = model.word_embedding.weight, model.lm_head.bias
+        e = E[tgt]
+        x0 = e + float(np.sqrt(1 - ns.alphas_cumprod[0])) * eps0
+        ab = torch.from_numpy(ns.alphas_cumprod[tau.numpy()]).float()[..., None]
+        x0_hat = model.denoise(ab.sqrt() * x0 + (1 - ab).sqrt() * eps, tau,
+                               model.encode(src, mask), mask)
+        # t0 tokens use the clean embedding as target, the others the sampled x0
+        want = torch.where(tau == 0, ((e - x0_hat) ** 2).mean(-1), ((x0 - x0_hat) ** 2).mean(-1))
+        assert torch.allclose(t["mse_t0"], want, atol=1e-6)
+        assert not torch.allclose(t["mse"][tau == 0], t["t0"][tau == 0])
+        # CE on the sampled x0 with the tied head plus bias, pads included
+        ce = F.cross_entropy((x0 @ E.t() + b).transpose(1, 2), tgt, reduction="none")
+        assert torch.allclose(t["ce"], ce, atol=1e-5)
+        tT = ((float(np.sqrt(ns.alphas_cumprod[-1])) * x0) ** 2).mean(-1)
+        assert torch.allclose(t["tT"], tT)
+        assert (tgt == 0).any() and float(t["weight"].min()) == 1.0
+        assert torch.allclose(loss, (want + ce + tT).mean(), atol=1e-6)
+        # --ignore_pad: average over the non-pad positions only
+        loss2, _ = diffusion_loss(model, ns, tgt, src, mask, tau, eps0, eps, ignore_pad=True)
+        keep = tgt != 0
+        assert torch.allclose(loss2, (want + ce + tT)[keep].mean(), atol=1e-6)
+
+
+def test_targets_and_sources(data_dir, tmp_path):
+    tr = _trainer(data_dir, tmp_path)
+    tok, tgt = tr.tok, tr.data.tgt
+    assert (tgt[:, 0] == tok.cls_id).all() and tgt.shape[1] == 10
+    row = tgt[0].tolist()
+    assert row[row.index(tok.sep_id) + 1:] == [0] * (9 - row.index(tok.sep_id))
+    assert tr.data.src[0] == tok.encode_source(open(data_dir / "train.src").readline(), 12)
+
+
+def test_schedule_seam_and_lr(data_dir, tmp_path):
+    a = _args(data_dir, tmp_path, "--lr_schedule", "linear", "--warmup_steps", "10",
+              "--total_steps", "30")
+    assert [train.lr_lambda(s, a) for s in (0, 5, 10, 20, 30)] == [0, 0.5, 1.0, 0.5, 0.0]
+    tr = _trainer(data_dir, tmp_path, "--schedule", "uniform")
+    tau, i = tr.sched.sample_training(6, torch.Generator().manual_seed(1))
+    assert (tau == i[:, None]).all()                      # uniform = equal rows
+    tr = _trainer(data_dir, tmp_path)
+    tau, i = tr.sched.sample_training(6, torch.Generator().manual_seed(1))
+    want = make_schedule("ar", 2000, 10).token_timesteps(i.numpy())
+    assert np.array_equal(tau.numpy(), want)
+
+
+def test_overfits_fixed_batch(data_dir, tmp_path):
+    torch.manual_seed(0)
+    tr = _trainer(data_dir, tmp_path, "--dropout", "0", "--att_dropout", "0", "--lr", "1e-2",
+                  "--warmup_steps", "0")
+    batch = tr.next_batch()
+    g = torch.Generator().manual_seed(3)
+    tau, _ = tr.sched.sample_training(8, g)
+    noise = (torch.randn(8, 10, 8, generator=g), torch.randn(8, 10, 8, generator=g))
+
+    def fixed_loss():
+        with torch.no_grad():
+            return float(tr.loss_mod(*batch, tau, *noise)[0])
+    before = fixed_loss()
+    for _ in range(25):                                   # fresh timesteps and noise each step
+        tr.train_step(batch)
+    after = fixed_loss()
+    assert after < 0.7 * before, (before, after)
+
+
+def _params(tr):
+    return [p.detach().clone() for p in tr.model.parameters()]
+
+
+def test_resume_is_bit_identical(data_dir, tmp_path):
+    ref = _trainer(data_dir, tmp_path / "a")
+    ref.train(stop_at=4)
+    want, want_ema = _params(ref), [e.clone() for e in ref.ema]
+    part = _trainer(data_dir, tmp_path / "b")
+    ckpt = part.train(stop_at=2)
+    torch.manual_seed(1234)                                # disturb the global stream
+    cont = _trainer(data_dir, tmp_path / "c")
+    cont.load_state(torch.load(ckpt))
+    assert cont.step == 2
+    cont.train(stop_at=4)
+    for p, q in zip(want + want_ema, _params(cont) + cont.ema):
+        assert torch.equal(p, q)
+    assert os.path.exists(tmp_path / "a" / "metrics.jsonl")
+
+
+@pytest.mark.parametrize("which", ["ema", "live"])
+def test_export_loads(data_dir, tmp_path, which):
+    tr = _trainer(data_dir, tmp_path)
+    tr.train(stop_at=2)
+    out = trainlib.export(tr, str(tmp_path / "model"), which, log=lambda s: None)
+    model, cfg, tok = load_model_dir(out)
+    assert (cfg.gen_steps, cfg.gen_candidates, cfg.gen_schedule) == (20, 10, "ar")
+    assert cfg.hidden_size == 16 and cfg.tgt_len == 10 and cfg.vocab_size == len(tok.vocab)
+    src = dict(zip((n for n, _ in tr.model.named_parameters()),
+                   tr.ema if which == "ema" else list(tr.model.parameters())))
+    for name, p in model.named_parameters():
+        assert torch.equal(p.detach(), src[name].detach()), name
