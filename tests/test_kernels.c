@@ -2,7 +2,8 @@
  *
  * With several devices (--devices all --require 2 under POCL_DEVICES="pthread pthread") the
  * suite runs on each and every output must be identical across devices (memcmp of a record of
- * all outputs). No OpenCL device: the test FAILS.
+ * all outputs). Both kernel sets (ocl_pick_kernels: gpu, cpu) run on every device, each
+ * against the references. No OpenCL device: the test FAILS.
  * Usage: test_kernels [--devices SPEC] [--require N]
  */
 #include <stdio.h>
@@ -20,18 +21,25 @@ int main(int argc, char **argv)
     memset(dg, 0, sizeof dg);
     CHECK(ku_open_devices(argc, argv, devs, &nd) == 0, "no usable OpenCL device: the kernel suite "
           "needs one (e.g. PoCL: apt-get install pocl-opencl-icd)");
-    for (int i = 0; i < nd; i++) {
-        int before = check_failed;
-        kernel_suite_run(devs[i], &dg[i]);
-        printf("device %d (%s): %d failures, %zu output bytes recorded\n", devs[i]->desc.index,
-               devs[i]->desc.name, check_failed - before, dg[i].len);
+    /* both kernel sets (ocl_pick_kernels) on every device: each against the C references, and
+     * bit-identical across devices within a set */
+    for (int set = 0; set <= 1; set++) {
+        const char *name = set ? "cpu" : "gpu";
+        for (int i = 0; i < nd; i++) {
+            int before = check_failed;
+            devs[i]->cpu_kernels = set;
+            memset(&dg[i], 0, sizeof dg[i]);
+            kernel_suite_run(devs[i], &dg[i]);
+            printf("device %d (%s), %s kernel set: %d failures, %zu output bytes recorded\n",
+                   devs[i]->desc.index, devs[i]->desc.name, name, check_failed - before, dg[i].len);
+        }
+        for (int i = 1; i < nd; i++)
+            CHECK(dg[i].len == dg[0].len && !memcmp(dg[i].data, dg[0].data, dg[0].len),
+                  "%s kernel set: device %d's outputs differ from device %d's (%zu vs %zu bytes)",
+                  name, devs[i]->desc.index, devs[0]->desc.index, dg[i].len, dg[0].len);
+        if (nd > 1) printf("%s kernel set: outputs identical across %d devices\n", name, nd);
+        for (int i = 0; i < nd; i++) ku_digest_free(&dg[i]);
     }
-    for (int i = 1; i < nd; i++)
-        CHECK(dg[i].len == dg[0].len && !memcmp(dg[i].data, dg[0].data, dg[0].len),
-              "device %d's outputs differ from device %d's (%zu vs %zu bytes)",
-              devs[i]->desc.index, devs[0]->desc.index, dg[i].len, dg[0].len);
-    if (nd > 1) printf("outputs identical across %d devices\n", nd);
-    for (int i = 0; i < nd; i++) ku_digest_free(&dg[i]);
     ku_close_devices(devs, nd);
     return check_summary("test_kernels");
 }

@@ -17,6 +17,8 @@
 #include "engine/schedule.h"
 #include "core/clock.h"
 
+#define SYNC_EVERY 32 /* decoder steps between queue waits (run_job) */
+
 #define AD_MAX_DEVICES 16
 
 struct ardiff_engine {
@@ -148,6 +150,10 @@ static ardiff_status run_job_inner(job *j)
         st = ad_fwd_begin(j->f, rows, j->kd, row_in, row_cand, j->table, j->K, j->seed);
     for (int s = 1; st == ARDIFF_OK && s <= j->K; s++) {
         st = ad_fwd_step(j->f, s);
+        /* bound the commands in flight: with thousands of steps (uniform K = 2000) an unflushed
+         * in-order queue holds ~100 commands per step, which PoCL keeps in host memory. A wait
+         * every SYNC_EVERY steps costs one idle gap per 32 steps and reads nothing back. */
+        if (st == ARDIFF_OK && s % SYNC_EVERY == 0 && s < j->K) st = ad_fwd_sync(j->f);
         if (st == ARDIFF_OK && e->trace) st = trace_step(j, s, tbuf);
     }
     if (st == ARDIFF_OK) st = ad_fwd_finish(j->f, ids);

@@ -53,7 +53,10 @@ static ardiff_status dev_init(ocl_dev *dev, int index, const char *options)
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)dev->platform, 0};
     dev->ctx = clCreateContext(props, 1, &dev->device, NULL, NULL, &err);
     if (err != CL_SUCCESS) return ocl_fail(err, "clCreateContext", __FILE__, __LINE__, dev);
-    dev->queue = clCreateCommandQueue(dev->ctx, dev->device, 0, &err);
+    const char *prof = getenv("ARDIFF_PROFILE");
+    dev->profile = prof && *prof && strcmp(prof, "0") != 0;
+    dev->queue = clCreateCommandQueue(dev->ctx, dev->device,
+                                      dev->profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
     if (err != CL_SUCCESS) return ocl_fail(err, "clCreateCommandQueue", __FILE__, __LINE__, dev);
 
     char *text = NULL;
@@ -68,7 +71,8 @@ static ardiff_status dev_init(ocl_dev *dev, int index, const char *options)
     if (st != ARDIFF_OK) return st;
     AD_INFO("device %d (%s): kernels from %s, %s in %.0f ms", index, dev->desc.name, origin,
             dev->cache_hit ? "program cache hit" : "built from source", dev->build_ms);
-    return create_kernels(dev);
+    AD_TRY(create_kernels(dev));
+    return ocl_pick_kernels(dev);
 }
 
 ardiff_status ocl_dev_open(int index, const char *options, ocl_dev **out)
@@ -89,6 +93,7 @@ void ocl_dev_free(ocl_dev *dev)
 {
     if (!dev) return;
     if (dev->queue) clFinish(dev->queue);
+    if (dev->profile) ocl_prof_print(dev);
     for (int i = 0; i < dev->kernel_count; i++)
         clReleaseKernel(dev->kernels[i].kernel);
     free(dev->kernels);
@@ -106,6 +111,67 @@ cl_kernel ocl_kernel(ocl_dev *dev, const char *name)
     ad_fail(ARDIFF_E_INTERNAL, "kernel '%s' not found in the program of device %d (%s)", name,
             dev->desc.index, dev->desc.name);
     return NULL;
+}
+
+ardiff_status ocl_pick_kernels(ocl_dev *dev)
+{
+    const char *env = getenv("ARDIFF_KERNELS");
+    if (!env || !*env || !strcmp(env, "auto"))
+        dev->cpu_kernels = !strcmp(dev->desc.type, "cpu");
+    else if (!strcmp(env, "cpu") || !strcmp(env, "gpu"))
+        dev->cpu_kernels = !strcmp(env, "cpu");
+    else
+        return ad_fail(ARDIFF_E_INVALID_ARG, "ARDIFF_KERNELS=%s: expected auto, gpu or cpu", env);
+    AD_INFO("device %d (%s): %s kernel set", dev->desc.index, dev->desc.name,
+            dev->cpu_kernels ? "cpu (tiled GEMM, attention per work item)"
+                             : "gpu (CLBlast GEMMs, attention per work group)");
+    return ARDIFF_OK;
+}
+
+ardiff_status ocl_prof_event(ocl_dev *dev, const char *name, cl_event ev)
+{
+    if (!ev) return ARDIFF_OK;
+    cl_ulong t0 = 0, t1 = 0;
+    cl_int err = clWaitForEvents(1, &ev);
+    if (err == CL_SUCCESS)
+        err = clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof t0, &t0, NULL);
+    if (err == CL_SUCCESS)
+        err = clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof t1, &t1, NULL);
+    clReleaseEvent(ev);
+    if (err != CL_SUCCESS) return ocl_fail(err, "profiling event", __FILE__, __LINE__, dev);
+    int i = 0;
+    while (i < dev->prof_count && strcmp(dev->prof[i].name, name)) i++;
+    if (i == dev->prof_count) {
+        if (i == OCL_PROF_MAX) return ARDIFF_OK;
+        snprintf(dev->prof[i].name, sizeof dev->prof[i].name, "%s", name);
+        dev->prof_count++;
+    }
+    dev->prof[i].ms += (double)(t1 - t0) * 1e-6;
+    dev->prof[i].calls++;
+    return ARDIFF_OK;
+}
+
+static int prof_cmp(const void *a, const void *b)
+{
+    double x = ((const ocl_prof_entry *)a)->ms, y = ((const ocl_prof_entry *)b)->ms;
+    return (x < y) - (x > y);
+}
+
+void ocl_prof_print(const ocl_dev *dev)
+{
+    ocl_prof_entry sorted[OCL_PROF_MAX];
+    double total = 0;
+    memcpy(sorted, dev->prof, sizeof sorted);
+    qsort(sorted, (size_t)dev->prof_count, sizeof sorted[0], prof_cmp);
+    for (int i = 0; i < dev->prof_count; i++) total += sorted[i].ms;
+    fprintf(stderr, "profile of device %d (%s), %s kernel set: %.1f ms of device time\n",
+            dev->desc.index, dev->desc.name, dev->cpu_kernels ? "cpu" : "gpu", total);
+    fprintf(stderr, "  %-36s %8s %11s %9s %6s\n", "kernel", "calls", "total ms", "mean ms",
+            "share");
+    for (int i = 0; i < dev->prof_count; i++)
+        fprintf(stderr, "  %-36s %8ld %11.1f %9.3f %5.1f%%\n", sorted[i].name, sorted[i].calls,
+                sorted[i].ms, sorted[i].ms / (double)sorted[i].calls,
+                total > 0 ? 100.0 * sorted[i].ms / total : 0.0);
 }
 
 ardiff_status ocl_finish(ocl_dev *dev)

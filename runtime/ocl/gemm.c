@@ -1,4 +1,12 @@
-/* gemm.c: row-major GEMM through CLBlast, with a temporary buffer sized once at load.
+/* gemm.c: row-major GEMM through CLBlast, with a temporary buffer sized once at load, or
+ * through our tiled kernel (cl/gemm.cl) where CLBlast is slow.
+ *
+ * Why two paths: CLBlast 1.5 ships tuned parameters for GPUs; on PoCL's CPU device it falls back
+ * to defaults that run at 3-5 GFLOP/s on the shapes we use, about 1/10 of OpenBLAS on the same
+ * cores (bench/results/kernels-pocl-cpu-*.txt). The tiled kernel reads both operands along
+ * contiguous rows and needs no local memory; it is part of the "cpu" kernel set
+ * (ocl_pick_kernels; ARDIFF_KERNELS=gpu|cpu overrides for comparison). Only the A·Bᵀ, batch-1
+ * case has a tiled kernel; every other GEMM goes to CLBlast on every device.
  *
  * Single GEMMs use CLBlastSgemmWithTempBuffer and the device's reserved buffer, so CLBlast never
  * allocates inside the generation loop. Strided batches use CLBlastSgemmStridedBatched (CLBlast
@@ -8,6 +16,7 @@
 #include <stdio.h>
 
 #include "ocl.h"
+#include "ops_internal.h"
 
 const char *ocl_clblast_status_name(int s)
 {
@@ -69,8 +78,25 @@ ardiff_status ocl_gemm_reserve(ocl_dev *dev, const ocl_gemm_args *shapes, int co
     return ARDIFF_OK;
 }
 
+/* C = alpha A·Bᵀ + beta C with cl/gemm.cl; the views were checked by the caller's shapes */
+static ardiff_status gemm_tiled(ocl_dev *dev, const ocl_gemm_args *g)
+{
+    const char *op = "ocl_gemm";
+    OPS_CHECK_2D(dev, op, "A", g->a, g->a_off, g->m, g->lda, g->k);
+    OPS_CHECK_2D(dev, op, "B", g->b, g->b_off, g->n, g->ldb, g->k);
+    OPS_CHECK_2D(dev, op, "C", g->c, g->c_off, g->m, g->ldc, g->n);
+    if (g->m == 0 || g->n == 0) return ARDIFF_OK;
+    ops_arg a[] = {OA_BUF(g->a), OA_INT(g->a_off), OA_INT(g->lda), OA_BUF(g->b), OA_INT(g->b_off),
+                   OA_INT(g->ldb), OA_BUF(g->c), OA_INT(g->c_off), OA_INT(g->ldc), OA_INT(g->m),
+                   OA_INT(g->n), OA_INT(g->k), OA_FLOAT(g->alpha), OA_FLOAT(g->beta)};
+    return ops_launch(dev, "ardiff_gemm_nt_f32", OPS_ITEMS, (g->n + 3) / 4, (g->m + 3) / 4, a,
+                      OA_COUNT(a));
+}
+
 ardiff_status ocl_gemm(ocl_dev *dev, const ocl_gemm_args *g)
 {
+    if (dev->cpu_kernels && !g->trans_a && g->trans_b && g->batch <= 1)
+        return gemm_tiled(dev, g);
     CLBlastTranspose ta = g->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo;
     CLBlastTranspose tb = g->trans_b ? CLBlastTransposeYes : CLBlastTransposeNo;
     int s;
@@ -83,10 +109,11 @@ ardiff_status ocl_gemm(ocl_dev *dev, const ocl_gemm_args *g)
         return ARDIFF_OK;
     }
     if (!dev->gemm_tmp) AD_TRY(ocl_gemm_reserve(dev, g, 1));
+    cl_event ev = NULL;
     s = CLBlastSgemmWithTempBuffer(CLBlastLayoutRowMajor, ta, tb, g->m, g->n, g->k, g->alpha,
                                    g->a->mem, g->a_off, g->lda, g->b->mem, g->b_off, g->ldb,
-                                   g->beta, g->c->mem, g->c_off, g->ldc, &dev->queue, NULL,
-                                   dev->gemm_tmp);
+                                   g->beta, g->c->mem, g->c_off, g->ldc, &dev->queue,
+                                   dev->profile ? &ev : NULL, dev->gemm_tmp);
     if (s == CLBlastInsufficientMemoryTemp) {
         /* a shape nobody reserved for: grow once, warn, so the plan can be fixed */
         AD_WARN("device %d: GEMM m=%zu n=%zu k=%zu was not reserved at load; growing the CLBlast "
@@ -98,5 +125,5 @@ ardiff_status ocl_gemm(ocl_dev *dev, const ocl_gemm_args *g)
                                        dev->gemm_tmp);
     }
     if (s != CLBlastSuccess) return clblast_fail(s, "SgemmWithTempBuffer", g, dev);
-    return ARDIFF_OK;
+    return ocl_prof_event(dev, "gemm (CLBlast)", ev);
 }

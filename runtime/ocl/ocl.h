@@ -26,6 +26,14 @@ typedef struct ocl_kernel_entry {
     cl_kernel kernel;
 } ocl_kernel_entry;
 
+/* time spent in one kernel (ARDIFF_PROFILE) */
+typedef struct ocl_prof_entry {
+    char name[64];
+    double ms;
+    long calls;
+} ocl_prof_entry;
+#define OCL_PROF_MAX 64
+
 typedef struct ocl_dev {
     ardiff_device_desc desc;
     cl_platform_id platform;
@@ -36,11 +44,28 @@ typedef struct ocl_dev {
     char options[1024];      /* build options the program was built with */
     ocl_kernel_entry *kernels;
     int kernel_count;
+    int cpu_kernels;         /* 1: the kernel set for CPUs (ocl_pick_kernels) */
+    int profile;             /* ARDIFF_PROFILE set: every launch waits and is timed */
+    ocl_prof_entry prof[OCL_PROF_MAX];
+    int prof_count;
     cl_mem gemm_tmp;         /* CLBlast temporary buffer, sized once (ocl_gemm_reserve) */
     size_t gemm_tmp_bytes;
     double build_ms;         /* wall time to obtain the program (cache hit or build) */
     int cache_hit;           /* 1 if the program came from the binary cache */
 } ocl_dev;
+
+/* Chooses the kernel set of a device (dev->cpu_kernels). "gpu": CLBlast GEMMs and attention with
+ * one work group per query; "cpu": the tiled A·Bᵀ GEMM of cl/gemm.cl (CLBlast for the other
+ * GEMM cases) and attention with one work item per query (no barriers, online softmax).
+ * ARDIFF_KERNELS=auto|gpu|cpu; auto (the default) gives CPU devices the cpu set and every other
+ * device the gpu set. Fails naming the variable when its value is unknown. */
+ardiff_status ocl_pick_kernels(ocl_dev *dev);
+
+/* With profiling on (ARDIFF_PROFILE=1), waits for ev and adds its device time to `name`;
+ * releases ev. A no-op returning OK when ev is NULL. */
+ardiff_status ocl_prof_event(ocl_dev *dev, const char *name, cl_event ev);
+/* Prints the profile table (kernel, calls, total and mean ms, share) on stderr. */
+void ocl_prof_print(const ocl_dev *dev);
 
 /* Name of an OpenCL error code ("CL_OUT_OF_RESOURCES"). */
 const char *ocl_error_name(cl_int err);

@@ -75,9 +75,11 @@ ardiff_status ops_launch(ocl_dev *dev, const char *name, ops_grid grid, size_t n
     if (nx == 0 || ny == 0) return ARDIFF_OK;
     size_t gx = grid == OPS_GROUPS ? nx * wg : (nx + wg - 1) / wg * wg;
     size_t global[2] = {gx, ny}, local[2] = {wg, 1};
-    cl_int err = clEnqueueNDRangeKernel(dev->queue, k, 2, NULL, global, local, 0, NULL, NULL);
+    cl_event ev = NULL;
+    cl_int err = clEnqueueNDRangeKernel(dev->queue, k, 2, NULL, global, local, 0, NULL,
+                                        dev->profile ? &ev : NULL);
     if (err != CL_SUCCESS)
         return ad_fail_prefix(ocl_fail(err, "clEnqueueNDRangeKernel", __FILE__, __LINE__, dev),
                               "kernel %s (global %zu x %zu, local %zu)", name, gx, ny, wg);
-    return ARDIFF_OK;
+    return ocl_prof_event(dev, name, ev);
 }

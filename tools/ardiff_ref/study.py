@@ -9,7 +9,8 @@ inputs; all of them without --limit) for every row of the grid, all on one devic
   AR model, AR schedule:      K in {1, 2, 3, 5, 10, 20, 50}, k in {1, 10}, the model's anchor
   uniform model, uniform:     K in {20, 100, 500, 2000},       k in {1, 10}
   AR model, anchor sweep:     K = 20, k = 10, anchor scale in {1, 2, 3}
-Rows run cheapest first (K*k). Each run's jsonl and command are kept in OUT/runs/ and a rerun
+Rows run cheapest first (K*k); `--max-passes P` leaves out rows with K*k > P (listed as not
+run in results.md) when the device is too slow for them. Each run's jsonl and command are kept in OUT/runs/ and a rerun
 skips rows already done with the same command. Then every row is scored (evaluate.score) and
 OUT/results.csv, OUT/results.md, OUT/quality_vs_steps.png and OUT/commands.sh are written.
 `--phase generate` needs only the ardiff binary (no metric packages: for a lent GPU machine);
@@ -147,6 +148,8 @@ def write_outputs(args, results, sigs, device):
              "- s_per_input: the run's batch timings (encoder + decoder passes + MBR) per input",
              "", "| " + " | ".join(show) + " |", "|" + "---|" * len(show)]
     lines += ["| " + " | ".join(fmt(r[c]) for c in show) + " |" for r in results]
+    if args.left_out:
+        lines += ["", f"Not run (--max-passes {args.max_passes}): " + ", ".join(args.left_out)]
     lines += ["", "Metric signatures:", ""] + [f"- {k}: `{v}`" for k, v in sigs.items()]
     if "coco_tokenizer" in cols:
         lines.append(f"- coco tokenizer used: {sorted({r['coco_tokenizer'] for r in results})}")
@@ -230,6 +233,8 @@ def main(argv=None):
     ap.add_argument("--data", default=DATA)
     ap.add_argument("--tokenizer", default="ptb", choices=["ptb", "simple"])
     ap.add_argument("--phase", default="all", choices=["all", "generate", "score"])
+    ap.add_argument("--max-passes", type=int, default=0,
+                    help="leave out rows with K*k above this (0: run every row)")
     args = ap.parse_args(argv)
     args.ar_model, args.uniform_model, args.out, args.ardiff, args.data = (
         os.path.abspath(p) for p in (args.ar_model, args.uniform_model, args.out, args.ardiff,
@@ -242,6 +247,8 @@ def main(argv=None):
     with open(inputs, "w", encoding="utf-8") as f:
         f.write("".join(x + "\n" for x in ev["inputs"]))
     rows = grid(model_anchor(args.ar_model))
+    args.left_out = [r["name"] for r in rows if args.max_passes and r["K"] * r["k"] > args.max_passes]
+    rows = [r for r in rows if r["name"] not in args.left_out]
     device_file = os.path.join(args.out, "device.txt")
     if args.phase in ("all", "generate"):
         with open(device_file, "w") as f:
