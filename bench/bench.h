@@ -10,7 +10,24 @@ typedef struct bench_opts {
     int candidates;    /* k: decoder rows are k * N */
 } bench_opts;
 
+/* The sizes of the official CommonGen and XSUM models (spec §1.6), with the names of
+ * runtime/engine/forward.c: h hidden, d = in = out channels, ct time channels, ffn encoder
+ * FFN width (I), H heads, N target length, S source length (its maximum), V vocabulary, T steps. */
+typedef struct bench_model {
+    const char *name;
+    int h, d, ct, ffn, H, N, S, V, T;
+} bench_model;
+
+#define BENCH_MODELS 2
+extern const bench_model bench_models[BENCH_MODELS];
+
+/* 1 if the model is selected by o->model */
+int bench_model_on(const bench_opts *o, const bench_model *m);
+/* "cpu" or "gpu": the name of a kernel set (dev->cpu_kernels) */
+const char *bench_set_name(int cpu_kernels);
+
 double bench_now_ms(void);
+/* Both tables time the kernel sets by setting dev->cpu_kernels, and restore it before returning. */
 int bench_gemm(ocl_dev *dev, const bench_opts *o);
 int bench_kernels(ocl_dev *dev, const bench_opts *o);
 

@@ -1,6 +1,10 @@
-/* bench_kernels.c: every kernel at the sizes of the official CommonGen and XSUM models
- * (k candidates × N target positions, the source at its maximum length). GB/s counts the bytes a
- * kernel must read and write once; attention and rounding also report GFLOP/s. */
+/* bench_kernels.c: every kernel at the sizes of the official CommonGen and XSUM models, with the
+ * rows runtime/engine/forward.c gives it (k candidates × N target positions in the decoder, the
+ * source at its maximum length in the encoder, N rows for the time features). The kernels that
+ * differ between the kernel sets (attention, layer norm, and the clamping and output head through
+ * their x.E^T GEMM) are timed under both; the others once, with the device's default set.
+ * GB/s counts the bytes a kernel must read and write once; attention and rounding also report
+ * GFLOP/s. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +12,7 @@
 #include "bench.h"
 #include "ocl/ops.h"
 
-typedef struct msize {
-    const char *name;
-    int h, d, H, N, S, V, T;
-} msize;
+typedef bench_model msize;
 
 typedef struct bctx {
     ocl_dev *dev;
@@ -27,11 +28,12 @@ static ardiff_status k_layernorm(bctx *x, const msize *m, int k)
     return ops_layernorm(x->dev, x->a, 0, m->h, x->g, 0, x->g, 0, x->b, 0, m->h, M, m->h, 1e-12f);
 }
 
+/* the encoder's post-LN residual (the decoder adds its residuals through the GEMMs' beta) */
 static ardiff_status k_add_layernorm(bctx *x, const msize *m, int k)
 {
-    int M = k * m->N;
+    (void)k;
     return ops_add_layernorm(x->dev, x->a, 0, m->h, x->b, 0, m->h, x->c, 0, m->h, x->g, 0, x->g, 0,
-                             x->a, 0, m->h, M, m->h, 1e-12f);
+                             x->a, 0, m->h, m->S, m->h, 1e-12f);
 }
 
 static ardiff_status k_self_time(bctx *x, const msize *m, int k)
@@ -63,10 +65,12 @@ static ardiff_status k_encoder_att(bctx *x, const msize *m, int k)
     return ops_attention_encoder(x->dev, q, kk, v, x->mask, 0, m->S, o, 1, m->S, m->H, m->h / m->H);
 }
 
+/* the encoder FFN's bias + GELU, [S, ffn] */
 static ardiff_status k_gelu(bctx *x, const msize *m, int k)
 {
-    int M = k * m->N;
-    return ops_bias_act(x->dev, x->a, 0, 4 * m->h, x->g, 0, x->b, 0, 4 * m->h, M, 4 * m->h, OPS_ACT_GELU);
+    (void)k;
+    return ops_bias_act(x->dev, x->a, 0, m->ffn, x->g, 0, x->b, 0, m->ffn, m->S, m->ffn,
+                        OPS_ACT_GELU);
 }
 
 static ardiff_status k_geglu(bctx *x, const msize *m, int k)
@@ -81,9 +85,11 @@ static ardiff_status k_embed_bert(bctx *x, const msize *m, int k)
     return ops_embed_bert(x->dev, x->ids, 0, x->b, 0, x->b, 0, x->b, 0, x->c, 0, 1, m->S, m->h, m->V);
 }
 
+/* the time features of one step, shared by all rows: [N, ct] */
 static ardiff_status k_time_embed(bctx *x, const msize *m, int k)
 {
-    return ops_time_embed(x->dev, x->tab, 0, x->c, 0, k * m->N, m->d, m->T);
+    (void)k;
+    return ops_time_embed(x->dev, x->tab, 0, x->c, 0, m->N, m->ct, m->T);
 }
 
 static ardiff_status k_round_nearest(bctx *x, const msize *m, int k)
@@ -113,20 +119,21 @@ static ardiff_status k_rng(bctx *x, const msize *m, int k)
 typedef struct kcase {
     const char *name;
     bench_fn fn;
+    int both; /* 1: the kernel sets launch different kernels (or GEMMs): time under both */
 } kcase;
 
 static double bytes_of(const char *name, const msize *m, int k)
 {
-    double M = (double)k * m->N, h = m->h, d = m->d, S = m->S;
+    double M = (double)k * m->N, h = m->h, d = m->d, S = m->S, ffn = m->ffn;
     if (!strcmp(name, "layernorm")) return 4 * M * h * 2;
-    if (!strcmp(name, "add_layernorm")) return 4 * M * h * 4;
+    if (!strcmp(name, "add_layernorm")) return 4 * S * h * 4;
     if (!strcmp(name, "attention_self_time")) return 4 * (M * 3 * h + m->N * h + M * h);
     if (!strcmp(name, "attention_cross")) return 4 * (M * h + S * 2 * h + M * h);
     if (!strcmp(name, "attention_encoder")) return 4 * (S * 4 * h);
-    if (!strcmp(name, "bias_gelu")) return 4 * M * 4 * h * 2;
+    if (!strcmp(name, "bias_gelu")) return 4 * S * ffn * 2;
     if (!strcmp(name, "geglu")) return 4 * (M * 8 * h + M * 4 * h);
     if (!strcmp(name, "embed_bert")) return 4 * S * h * 3;
-    if (!strcmp(name, "time_embed")) return 4 * M * d;
+    if (!strcmp(name, "time_embed")) return 4.0 * m->N * m->ct;
     if (!strcmp(name, "round_nearest")) return 4 * ((double)m->V * d + M * d * 2);
     if (!strcmp(name, "round_argmax")) return 4 * ((double)m->V * d + M * d);
     if (!strcmp(name, "denoise_step")) return 4 * M * d * 3;
@@ -150,6 +157,7 @@ static int alloc_all(bctx *x, const msize *m, int k)
     size_t M = (size_t)k * m->N, big = M * 8 * m->h;
     size_t need_b = (size_t)m->V * m->h; /* also the BERT word table */
     if ((size_t)m->S * 3 * m->h > big) big = (size_t)m->S * 3 * m->h;
+    if ((size_t)m->S * m->ffn > big) big = (size_t)m->S * m->ffn;
     if (need_b < big) need_b = big;
     size_t nf[] = {big, need_b, big, (size_t)m->V > big ? (size_t)m->V : big};
     ocl_buf **bf[] = {&x->a, &x->b, &x->c, &x->g};
@@ -198,24 +206,47 @@ static void free_all(bctx *x)
     x->reps = reps;
 }
 
+/* times one case under the current kernel set and prints its row; 0 or -1 */
+static int run_case(bctx *x, const msize *m, int k, const kcase *c, const char *label, double *t)
+{
+    int bad = c->fn(x, m, k) || ocl_finish(x->dev);
+    for (int r = 0; r < x->reps && !bad; r++) {
+        double t0 = bench_now_ms();
+        bad = c->fn(x, m, k) || ocl_finish(x->dev);
+        t[r] = bench_now_ms() - t0;
+    }
+    if (bad) {
+        fprintf(stderr, "ardiff_bench: %s %s: %s\n", m->name, label, ardiff_last_error());
+        return -1;
+    }
+    double ms = bench_median(t, x->reps);
+    double gb = bytes_of(c->name, m, k) / ms / 1e6;
+    double gf = flops_of(c->name, m, k) / ms / 1e6;
+    printf("%-10s %-26s %10.3f %9.2f ", m->name, label, ms, gb);
+    if (gf > 0) printf("%9.2f\n", gf);
+    else printf("%9s\n", "-");
+    return 0;
+}
+
 int bench_kernels(ocl_dev *dev, const bench_opts *o)
 {
-    static const msize sizes[] = {{"commongen", 128, 64, 8, 54, 128, 30522, 2000},
-                                  {"xsum", 512, 128, 8, 50, 512, 30522, 2000}};
     static const kcase cases[] = {
-        {"layernorm", k_layernorm}, {"add_layernorm", k_add_layernorm},
-        {"attention_self_time", k_self_time}, {"attention_cross", k_cross},
-        {"attention_encoder", k_encoder_att}, {"bias_gelu", k_gelu}, {"geglu", k_geglu},
-        {"embed_bert", k_embed_bert}, {"time_embed", k_time_embed},
-        {"round_nearest", k_round_nearest}, {"round_argmax", k_round_argmax},
-        {"denoise_step", k_denoise}, {"rng_normal", k_rng}};
-    int k = o->candidates, rc = 0;
-    printf("\n## kernels (k=%d; decoder rows k*N; source at max length)\n", k);
-    printf("%-10s %-20s %10s %9s %9s\n", "model", "kernel", "ms", "GB/s", "GFLOP/s");
+        {"layernorm", k_layernorm, 1}, {"add_layernorm", k_add_layernorm, 1},
+        {"attention_self_time", k_self_time, 1}, {"attention_cross", k_cross, 1},
+        {"attention_encoder", k_encoder_att, 1}, {"bias_gelu", k_gelu, 0}, {"geglu", k_geglu, 0},
+        {"embed_bert", k_embed_bert, 0}, {"time_embed", k_time_embed, 0},
+        {"round_nearest", k_round_nearest, 1}, {"round_argmax", k_round_argmax, 1},
+        {"denoise_step", k_denoise, 0}, {"rng_normal", k_rng, 0}};
+    int k = o->candidates, rc = 0, set = dev->cpu_kernels;
+    printf("\n## kernels (k=%d; decoder rows k*N; encoder rows S, source at max length; time "
+           "features N rows)\n", k);
+    printf("# [gpu] / [cpu]: under that kernel set (* the default here, %s); rows without a set "
+           "ran once with the default; round_* include their x.E^T GEMM\n", bench_set_name(set));
+    printf("%-10s %-26s %10s %9s %9s\n", "model", "kernel", "ms", "GB/s", "GFLOP/s");
     double *t = malloc(sizeof(double) * (size_t)o->reps);
-    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0] && t; s++) {
-        const msize *m = &sizes[s];
-        if (strcmp(o->model, "all") && strcmp(o->model, m->name)) continue;
+    for (int s = 0; s < BENCH_MODELS && t; s++) {
+        const msize *m = &bench_models[s];
+        if (!bench_model_on(o, m)) continue;
         bctx x;
         memset(&x, 0, sizeof x);
         x.dev = dev;
@@ -227,23 +258,18 @@ int bench_kernels(ocl_dev *dev, const bench_opts *o)
             continue;
         }
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-            int bad = cases[c].fn(&x, m, k) || ocl_finish(dev);
-            for (int r = 0; r < o->reps && !bad; r++) {
-                double t0 = bench_now_ms();
-                bad = cases[c].fn(&x, m, k) || ocl_finish(dev);
-                t[r] = bench_now_ms() - t0;
-            }
-            if (bad) {
-                fprintf(stderr, "ardiff_bench: %s %s: %s\n", m->name, cases[c].name, ardiff_last_error());
-                rc = 1;
+            char label[64];
+            if (!cases[c].both) {
+                if (run_case(&x, m, k, &cases[c], cases[c].name, t)) rc = 1;
                 continue;
             }
-            double ms = bench_median(t, o->reps);
-            double gb = bytes_of(cases[c].name, m, k) / ms / 1e6;
-            double gf = flops_of(cases[c].name, m, k) / ms / 1e6;
-            printf("%-10s %-20s %10.3f %9.2f ", m->name, cases[c].name, ms, gb);
-            if (gf > 0) printf("%9.2f\n", gf);
-            else printf("%9s\n", "-");
+            for (int cpu = 0; cpu < 2; cpu++) {
+                dev->cpu_kernels = cpu;
+                snprintf(label, sizeof label, "%s [%s]%s", cases[c].name, bench_set_name(cpu),
+                         cpu == set ? "*" : "");
+                if (run_case(&x, m, k, &cases[c], label, t)) rc = 1;
+            }
+            dev->cpu_kernels = set;
         }
         free_all(&x);
     }

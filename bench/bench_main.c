@@ -1,6 +1,7 @@
-/* bench_main.c: ardiff_bench: header (machine, device, driver, CLBlast, commit, cache), then the
- * GEMM table (CLBlast vs OpenBLAS) and the kernel table. Figures are medians over --reps runs
- * after one warm-up; compare them only as ratios within one run. */
+/* bench_main.c: ardiff_bench: header (machine, device, driver, CLBlast, kernel set, commit,
+ * cache), then the GEMM table (CLBlast, the tiled kernel and OpenBLAS) and the kernel table (the
+ * set-dependent kernels under both kernel sets). Figures are medians over --reps runs after one
+ * warm-up; compare them only as ratios within one run. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,19 @@
 #include "bench.h"
 #include "core/clock.h"
 #include "ocl/ops.h"
+
+const bench_model bench_models[BENCH_MODELS] = {
+    /*            h    d   ct   ffn  H   N    S      V     T */
+    {"commongen", 128, 64, 64, 512, 8, 54, 128, 30522, 2000},
+    {"xsum", 512, 128, 128, 2048, 8, 50, 512, 30522, 2000},
+};
+
+int bench_model_on(const bench_opts *o, const bench_model *m)
+{
+    return !strcmp(o->model, "all") || !strcmp(o->model, m->name);
+}
+
+const char *bench_set_name(int cpu_kernels) { return cpu_kernels ? "cpu" : "gpu"; }
 
 double bench_now_ms(void) { return ad_now_ms(); }
 
@@ -50,8 +64,10 @@ static void usage(void)
 {
     printf("usage: ardiff_bench [--device SPEC] [--reps N] [--model commongen|xsum|all] [--k K]\n"
            "                    [--only gemm|kernels]\n"
-           "Times the GEMM shapes (CLBlast vs OpenBLAS SGEMM) and every kernel of the official\n"
-           "CommonGen and XSUM model sizes on one device. Defaults: --reps 5 --model all --k 10.\n");
+           "Times the GEMM shapes (CLBlast, the tiled kernel, OpenBLAS SGEMM) and every kernel of\n"
+           "the official CommonGen and XSUM model sizes on one device; the kernels that differ\n"
+           "between the gpu and cpu kernel sets under both.\n"
+           "Defaults: --reps 5 --model all --k 10.\n");
 }
 
 int main(int argc, char **argv)
@@ -112,6 +128,15 @@ int main(int argc, char **argv)
            dev->desc.driver_version, dev->desc.compute_units);
     printf("# CLBlast %d.%d.%d (its built-in tuning database), precision fp32, build options "
            "\"%s\"\n", CLBLAST_VERSION_MAJOR, CLBLAST_VERSION_MINOR, CLBLAST_VERSION_PATCH, opts);
+    const char *env = getenv("ARDIFF_KERNELS");
+    int auto_cpu = !strcmp(dev->desc.type, "cpu");
+    printf("# kernel set by default: %s (%s), ", bench_set_name(dev->cpu_kernels),
+           dev->cpu_kernels ? "tiled GEMM, attention and layer norm per work item"
+                            : "CLBlast GEMMs, attention and layer norm per work group");
+    if (env && *env && strcmp(env, "auto"))
+        printf("from ARDIFF_KERNELS=%s (auto: %s)\n", env, bench_set_name(auto_cpu));
+    else
+        printf("auto for a %s device\n", dev->desc.type);
     printf("# program %s in %.0f ms; start-up incl. warm-up %.0f ms; reps %d (median)\n",
            dev->cache_hit ? "from the binary cache" : "built from source", dev->build_ms,
            startup, o.reps);

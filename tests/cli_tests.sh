@@ -72,6 +72,16 @@ expect "broken kernel: non-zero exit" [ $rc -ne 0 ]
 expect "broken kernel: build failure reported" grep -q "kernel build failed on device" <<<"$out"
 expect "broken kernel: options reported" grep -q 'options: "-cl-std=CL1.2' <<<"$out"
 expect "broken kernel: log names the symbol" grep -q "undefined_symbol_xyz" <<<"$out"
+# a kernel that builds but computes a wrong number must fail the self-test (both kernel sets)
+rm -rf "$tmp/clnum"; cp -r "$src/cl" "$tmp/clnum"
+sed -i 's/\* inv \* g\[c\] + b\[c\];/* inv * g[c] - b[c];/' "$tmp/clnum/layernorm.cl"
+expect "numeric mutation applied" bash -c '[ "$(grep -c "g\[c\] - b\[c\]" "$1")" = 2 ]' _ "$tmp/clnum/layernorm.cl"
+for set in cpu gpu; do
+  out=$(ARDIFF_KERNELS=$set ARDIFF_CACHE=off ARDIFF_CL_DIR="$tmp/clnum" "$bin" selftest 2>&1); rc=$?
+  expect "wrong layer norm ($set kernel set): selftest fails naming it" bash -c '[ $1 -ne 0 ] && grep -q "layernorm" <<<"$2"' _ $rc "$out"
+done
+out=$(ARDIFF_KERNELS=sideways "$bin" selftest 2>&1); rc=$?
+expect "unknown ARDIFF_KERNELS: one line naming it" bash -c '[ $1 -ne 0 ] && [ "$(wc -l <<<"$2")" = 1 ] && grep -q "ARDIFF_KERNELS=sideways" <<<"$2"' _ $rc "$out"
 out=$(ARDIFF_CL_DIR="$tmp/missing" "$bin" selftest 2>&1); rc=$?
 expect "missing ARDIFF_CL_DIR: non-zero exit naming the file" bash -c '[ $1 -ne 0 ] && grep -q "cannot open kernel source" <<<"$2"' _ $rc "$out"
 
@@ -130,11 +140,22 @@ out16b=$("$bin" generate "$fx" --seed 7 --precision fp16 <"$tmp/in.txt" 2>/dev/n
 expect "--precision fp16: same seed, same output" [ "$out16" = "$out16b" ]
 out32=$("$bin" generate "$fx" --seed 7 --precision fp32 <"$tmp/in.txt" 2>/dev/null)
 expect "--precision fp32 is the default" [ "$out32" = "$out2" ]
+# device from the model's INI: used when neither --device nor ARDIFF_DEVICE is given
+mk() { rm -rf "$tmp/m"; cp -r "$fx" "$tmp/m"; rm -f "$tmp/m"/golden.*; }
+mk; printf 'device = nosuchdevice\n' >>"$tmp/m/model.ini"
+out=$("$bin" generate "$tmp/m" <"$tmp/in.txt" 2>&1 >/dev/null); rc=$?
+expect "INI device: unknown choice fails naming model.ini" bash -c '[ $1 -ne 0 ] && grep -q "model.ini \[generate\] device" <<<"$2" && grep -q nosuchdevice <<<"$2"' _ $rc "$out"
+out=$("$bin" generate "$tmp/m" --device 0 --seed 7 <"$tmp/in.txt" 2>/dev/null); rc=$?
+expect "INI device: --device takes precedence" bash -c '[ $1 -eq 0 ] && [ "$2" = "$3" ]' _ $rc "$out" "$out2"
+out=$(ARDIFF_DEVICE=0 "$bin" generate "$tmp/m" --seed 7 <"$tmp/in.txt" 2>/dev/null); rc=$?
+expect "INI device: ARDIFF_DEVICE takes precedence" bash -c '[ $1 -eq 0 ] && [ "$2" = "$3" ]' _ $rc "$out" "$out2"
+mk; printf 'device = cpu\n' >>"$tmp/m/model.ini"
+out=$(ARDIFF_LOG=info "$bin" generate "$tmp/m" --seed 7 <"$tmp/in.txt" 2>&1 >/dev/null); rc=$?
+expect "INI device = cpu is used and logged" bash -c '[ $1 -eq 0 ] && grep -q "model.ini" <<<"$2"' _ $rc "$out"
 out=$("$bin" info "$fx" 2>&1)
 expect "info prints the sizes" grep -q "decoder .*2 layers, hidden 32, 4 heads" <<<"$out"
 out=$("$bin" generate "$tmp/nomodel" <"$tmp/in.txt" 2>&1); rc=$?
 expect "missing model dir: one line naming it" bash -c '[ $1 -ne 0 ] && [ "$(wc -l <<<"$2")" = 1 ] && grep -q nomodel <<<"$2"' _ $rc "$out"
-mk() { rm -rf "$tmp/m"; cp -r "$fx" "$tmp/m"; rm -f "$tmp/m"/golden.*; }
 mk; head -c 1000 "$fx/model.safetensors" >"$tmp/m/model.safetensors"
 out=$("$bin" info "$tmp/m" 2>&1); rc=$?
 expect "truncated safetensors: one line naming the file" bash -c '[ $1 -ne 0 ] && [ "$(wc -l <<<"$2")" = 1 ] && grep -q "model.safetensors" <<<"$2"' _ $rc "$out"

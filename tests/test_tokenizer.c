@@ -234,6 +234,10 @@ static void test_api(const ad_tokenizer *tok)
           strcmp(out, "[CLS] hello, world [SEP] [PAD]") == 0, "decode with specials: %s", out);
     CHECK(ad_tokenizer_decode(tok, d, 6, 1, out, 12, &len) == ARDIFF_E_INVALID_ARG && len == 12,
           "short buffer");
+    /* spec 4.5: no truncation at [SEP] or [PAD]: words after them survive (official decode) */
+    int32_t after[] = {101, 7592, 102, 2088, 0, 7592, 0};
+    CHECK(ad_tokenizer_decode(tok, after, 7, 1, out, sizeof out, &len) == ARDIFF_OK &&
+          strcmp(out, "hello world hello") == 0, "words after [SEP] and [PAD]: %s", out);
     int32_t badid[] = {7592, 30522};
     CHECK(ad_tokenizer_decode(tok, badid, 2, 1, out, sizeof out, NULL) == ARDIFF_E_INVALID_ARG &&
           strstr(ardiff_last_error(), "position 1") != NULL, "bad id: %s", ardiff_last_error());

@@ -122,6 +122,8 @@ def test_decoding_removes_pads_and_specials():
     ids = [2, 5, 0, 6, 7, 8, 3, 0, 0, 1, 4]
     assert tok.decode(ids) == "the cats."
     assert tok.decode([0] * 9) == ""
+    # spec 4.5 / 10.14: no truncation at [SEP] or pad: words after them survive, specials go
+    assert tok.decode([5, 6, 3, 14, 0, 6, 7]) == "the cat go cats"
     # HF's clean-up (transformers 4.25.1) has no ' do not' rule: only the contractions below
     assert tok.decode([5, 9, 10, 14, 15, 11, 12, 13]) == "the do not go! it's"
     assert tok.decode([9, 10]) == "do not"            # the rule needs a leading space
