@@ -22,6 +22,7 @@
 #include <clblast_c.h>
 
 #include "ardiff.h"
+#include "commit.h" /* generated at build time (cmake/commit.cmake) */
 
 #define MAX_LIST 8
 #define MAX_CELLS (MAX_LIST * MAX_LIST)

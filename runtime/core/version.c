@@ -1,5 +1,6 @@
 /* version.c: the library version string. */
 #include "ardiff.h"
+#include "commit.h" /* generated at build time (cmake/commit.cmake) */
 
 #ifndef ARDIFF_COMMIT
 #define ARDIFF_COMMIT "unknown"
