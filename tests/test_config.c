@@ -264,6 +264,36 @@ static void test_unknown_and_files(void)
           ardiff_status_name(s), ardiff_last_error());
 }
 
+/* Error messages (core/error.c): a long one (a build log) is kept whole up to 256 KiB, and one
+ * beyond that ends with a note saying it was cut, never silently. */
+static void test_long_messages(void)
+{
+    size_t n = 200 * 1024;
+    char *big = malloc(n + 1);
+    CHECK(big != NULL, "malloc");
+    if (!big) return;
+    memset(big, 'x', n);
+    big[n] = '\0';
+    ad_fail(ARDIFF_E_BUILD, "log:%s|end", big);
+    const char *m = ardiff_last_error();
+    CHECK(strlen(m) == n + 8 && !strcmp(m + n + 4, "|end"), "200 KiB message kept whole (%zu)",
+          strlen(m));
+    big = realloc(big, 2 * n + 1);
+    CHECK(big != NULL, "realloc");
+    if (!big) return;
+    memset(big, 'y', 2 * n);
+    big[2 * n] = '\0';
+    ad_fail(ARDIFF_E_BUILD, "%s", big);
+    m = ardiff_last_error();
+    CHECK(strstr(m, "[... cut here: the message had 409600 bytes]") != NULL, "cut message noted");
+    big[261500] = '\0'; /* fits alone (256 KiB = 262144); with a 1000-byte prefix it does not */
+    ad_fail(ARDIFF_E_BUILD, "%s", big);
+    CHECK(strstr(ardiff_last_error(), "cut here") == NULL, "261500-byte message kept whole");
+    ad_fail_prefix(ARDIFF_E_BUILD, "%.1000s", big);
+    CHECK(strstr(ardiff_last_error(), "cut here") != NULL, "cut prefixed message noted");
+    free(big);
+}
+
 int main(void)
 {
     snprintf(g_dir, sizeof g_dir, "/tmp/ardiff_cfg_XXXXXX");
@@ -279,6 +309,7 @@ int main(void)
     test_numbers();
     test_values();
     test_unknown_and_files();
+    test_long_messages();
     ardiff_set_log(NULL, NULL);
     unlink(g_ini);
     rmdir(g_dir);

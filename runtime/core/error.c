@@ -7,7 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define AD_MSG_MAX 16384 /* build logs can be long; they are kept whole up to this size */
+#define AD_MSG_MAX (256 * 1024) /* build logs can be long; kept whole up to this size */
+#define AD_CUT_NOTE "\n[... cut here: the message had %zu bytes]"
 
 static _Thread_local char g_msg[AD_MSG_MAX];
 
@@ -34,12 +35,21 @@ const char *ardiff_last_error(void) { return g_msg; }
 
 void ad_clear_error(void) { g_msg[0] = '\0'; }
 
+/* A message longer than the buffer ends with a note saying so, never silently. */
+static void mark_cut(size_t full_len)
+{
+    char note[96];
+    int n = snprintf(note, sizeof note, AD_CUT_NOTE, full_len);
+    if (n > 0 && (size_t)n < sizeof g_msg) memcpy(g_msg + sizeof g_msg - 1 - n, note, (size_t)n + 1);
+}
+
 ardiff_status ad_fail(ardiff_status s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(g_msg, sizeof g_msg, fmt, ap);
+    int n = vsnprintf(g_msg, sizeof g_msg, fmt, ap);
     va_end(ap);
+    if (n > 0 && (size_t)n >= sizeof g_msg) mark_cut((size_t)n);
     return s;
 }
 
@@ -50,7 +60,7 @@ ardiff_status ad_fail_prefix(ardiff_status s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    size_t plen = strlen(prefix), mlen = strlen(g_msg);
+    size_t plen = strlen(prefix), mlen = strlen(g_msg), full = plen + 2 + mlen;
     if (plen + 2 + mlen + 1 > sizeof g_msg)
         mlen = sizeof g_msg - plen - 3;
     memmove(g_msg + plen + 2, g_msg, mlen);
@@ -58,6 +68,7 @@ ardiff_status ad_fail_prefix(ardiff_status s, const char *fmt, ...)
     g_msg[plen] = ':';
     g_msg[plen + 1] = ' ';
     g_msg[plen + 2 + mlen] = '\0';
+    if (full + 1 > sizeof g_msg) mark_cut(full);
     return s;
 }
 

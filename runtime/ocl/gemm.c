@@ -35,14 +35,17 @@ const char *ocl_clblast_status_name(int s)
     }
 }
 
-static ardiff_status clblast_fail(int s, const char *call, const ocl_gemm_args *g, const ocl_dev *dev)
+#define clblast_fail(s, call, g, dev) clblast_fail_at((s), (call), (g), (dev), __LINE__)
+
+static ardiff_status clblast_fail_at(int s, const char *call, const ocl_gemm_args *g,
+                                     const ocl_dev *dev, int line)
 {
     return ad_fail(s == CLBlastTempBufferAllocFailure || s == CLBlastOpenCLOutOfResources
                        ? ARDIFF_E_OOM : ARDIFF_E_CLBLAST,
-                   "CLBlast %s failed: %s (%d) for m=%zu n=%zu k=%zu trans=%d%d batch=%zu on "
-                   "device %d (%s)",
+                   "CLBlast %s failed: %s (%d) for m=%zu n=%zu k=%zu trans=%d%d batch=%zu at "
+                   "%s:%d on device %d (%s)",
                    call, ocl_clblast_status_name(s), s, g->m, g->n, g->k, g->trans_a, g->trans_b,
-                   g->batch, dev->desc.index, dev->desc.name);
+                   g->batch, __FILE__, line, dev->desc.index, dev->desc.name);
 }
 
 static size_t temp_size(ocl_dev *dev, const ocl_gemm_args *g, int *status)

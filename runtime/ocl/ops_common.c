@@ -67,9 +67,8 @@ ardiff_status ops_launch(ocl_dev *dev, const char *name, ops_grid grid, size_t n
     for (int i = 0; i < nargs; i++) {
         cl_int err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
         if (err != CL_SUCCESS) {
-            ad_fail(ARDIFF_E_OPENCL, "clSetKernelArg(%s, arg %d) failed: %s (%d) on device %d",
-                    name, i, ocl_error_name(err), (int)err, dev->desc.index);
-            return ARDIFF_E_OPENCL;
+            return ad_fail_prefix(ocl_fail(err, "clSetKernelArg", __FILE__, __LINE__, dev),
+                                  "kernel %s, argument %d", name, i);
         }
     }
     if (nx == 0 || ny == 0) return ARDIFF_OK;
