@@ -101,6 +101,11 @@ out3=$("$bin" generate "$fx" --seed 8 <"$tmp/in.txt" 2>/dev/null)
 expect "another seed, another output" [ "$out" != "$out3" ]
 out4=$(POCL_DEVICES="pthread pthread" "$bin" generate "$fx" --seed 7 --device all --batch 1 <"$tmp/in.txt" 2>/dev/null)
 expect "two devices give the one-device output" [ "$out" = "$out4" ]
+printf 'a man walks his dog\nchildren play ball together\ncats sleep\n\nbirds fly south\n' >"$tmp/in5.txt"
+one=$("$bin" generate "$fx" --seed 7 --candidates 1 <"$tmp/in5.txt" 2>/dev/null)
+two=$(POCL_DEVICES="pthread pthread" ARDIFF_LOG=debug "$bin" generate "$fx" --seed 7 --candidates 1 --device all <"$tmp/in5.txt" 2>"$tmp/err2")
+expect "k = 1 on two devices (inputs split) gives the one-device output" [ -n "$one" ] && [ "$one" = "$two" ]
+expect "k = 1 on two devices: both devices ran" bash -c '[ "$(grep -c "^ardiff: debug: device [01]: .* inputs" "$1")" -ge 2 ]' _ "$tmp/err2"
 out5=$("$bin" generate "$fx" --seed 7 --batch 1 <"$tmp/in.txt" 2>/dev/null)
 expect "batch size does not change the output" [ "$out" = "$out5" ]
 "$bin" generate "$fx" --seed 7 --format jsonl --candidates 4 <"$tmp/in.txt" >"$tmp/out.jsonl" 2>/dev/null

@@ -1,6 +1,7 @@
 /* generate.c: the engine (one ad_fwd per device) and ardiff_generate: tokenize, batch, split the
- * k candidates among the devices in proportion to their measured speed, run the AR-Diffusion
- * loop on each (one host thread per device), decode, and choose by MBR on the host.
+ * work among the devices in proportion to their measured speed (the k candidates when there are
+ * at least as many as devices, else the batch's inputs), run the AR-Diffusion loop on each (one
+ * host thread per device), decode, and choose by MBR on the host.
  *
  * Results do not depend on the split: the noise of (input, candidate) is addressed by global
  * coordinates (docs/rng.md), and decoder rows never interact.
@@ -100,9 +101,10 @@ typedef struct job {
     const int32_t *table;
     int K;
     uint64_t seed;
-    const int32_t *input_index; /* [B] global input indices */
+    const int32_t *input_index; /* [B] global input indices of this job's inputs */
+    int b0;                     /* this job's first input within the batch */
     int k, c0, kd;              /* all candidates, this device's range [c0, c0 + kd) */
-    int32_t *ids;               /* [B, k, N], this job writes its candidates' rows */
+    int32_t *ids;               /* [batch, k, N]: this job writes its inputs' and candidates' rows */
     double enc_ms, dec_ms;
     ardiff_status st;
     char msg[2048];
@@ -165,7 +167,7 @@ static ardiff_status run_job_inner(job *j)
     }
     for (int b = 0; st == ARDIFF_OK && b < j->B; b++)
         for (int c = 0; c < j->kd; c++)
-            memcpy(j->ids + ((size_t)b * j->k + j->c0 + c) * j->N,
+            memcpy(j->ids + ((size_t)(j->b0 + b) * j->k + j->c0 + c) * j->N,
                    ids + ((size_t)b * j->kd + c) * j->N, sizeof(int32_t) * (size_t)j->N);
     free(row_in);
     free(row_cand);
@@ -183,8 +185,9 @@ static void *run_job(void *arg)
     return NULL;
 }
 
-/* Candidates per device in proportion to measured speed (largest remainder; each share >= 0). */
-static void split_candidates(const ardiff_engine *e, int k, int ndev, int *share)
+/* n units (candidates or inputs) per device in proportion to measured speed (largest
+ * remainder; each share >= 0). */
+static void split_units(const ardiff_engine *e, int k, int ndev, int *share)
 {
     double total = 0;
     for (int i = 0; i < ndev; i++) total += e->speed[i];
@@ -206,6 +209,8 @@ static void split_candidates(const ardiff_engine *e, int k, int ndev, int *share
     }
 }
 
+static int job_active(const job *j) { return j->B > 0 && j->kd > 0; }
+
 /* Runs the jobs (one thread per device when several) and updates the speed estimates. */
 static ardiff_status run_jobs(ardiff_engine *e, job *jobs, int n)
 {
@@ -215,7 +220,7 @@ static ardiff_status run_jobs(ardiff_engine *e, job *jobs, int n)
         run_job(&jobs[0]);
     } else {
         for (int i = 0; i < n; i++) {
-            if (jobs[i].kd == 0) continue;
+            if (!job_active(&jobs[i])) continue;
             if (pthread_create(&th[i], NULL, run_job, &jobs[i]) == 0) started[i] = 1;
             else run_job(&jobs[i]);
         }
@@ -223,9 +228,13 @@ static ardiff_status run_jobs(ardiff_engine *e, job *jobs, int n)
             if (started[i]) pthread_join(th[i], NULL);
     }
     for (int i = 0; i < n; i++) {
-        if (jobs[i].kd && jobs[i].st != ARDIFF_OK)
+        if (job_active(&jobs[i]) && jobs[i].st != ARDIFF_OK)
             return ad_fail(jobs[i].st, "%s", jobs[i].msg);
-        if (jobs[i].kd && jobs[i].dec_ms > 0) {
+        if (job_active(&jobs[i]))
+            AD_DEBUG("device %d: %d inputs x %d candidates (from input %d, candidate %d), "
+                     "encoder %.1f ms, decoder %.1f ms", i, jobs[i].B, jobs[i].kd, jobs[i].b0,
+                     jobs[i].c0, jobs[i].enc_ms, jobs[i].dec_ms);
+        if (job_active(&jobs[i]) && jobs[i].dec_ms > 0) {
             double v = jobs[i].B * jobs[i].kd / jobs[i].dec_ms;
             e->speed[i] = 0.5 * e->speed[i] + 0.5 * v;
         }
@@ -317,30 +326,34 @@ static ardiff_status run_batch(ardiff_engine *e, const ardiff_params *p, batch *
     const ad_model_config *c = &e->m->cfg;
     int k = p->candidates;
     int ndev = e->trace ? 1 : e->ndev;
+    /* candidates when every device can get one, else inputs (k = 1 on two devices) */
+    int by_inputs = ndev > 1 && k < ndev;
     int share[AD_MAX_DEVICES];
-    split_candidates(e, k, ndev, share);
+    split_units(e, by_inputs ? bt->B : k, ndev, share);
     job jobs[AD_MAX_DEVICES];
-    int c0 = 0;
+    int c0 = 0, b0 = 0;
     for (int i = 0; i < ndev; i++) {
         job *j = &jobs[i];
         memset(j, 0, sizeof *j);
         j->e = e;
         j->f = e->fwd[i];
-        j->src_ids = bt->src_ids;
-        j->src_mask = bt->src_mask;
-        j->B = bt->B;
+        j->b0 = by_inputs ? b0 : 0;
+        j->B = by_inputs ? share[i] : bt->B;
         j->S = bt->S;
+        j->src_ids = bt->src_ids + (size_t)j->b0 * bt->S;
+        j->src_mask = bt->src_mask + (size_t)j->b0 * bt->S;
         j->N = c->tgt_len;
         j->d = c->in_channels;
         j->table = table;
         j->K = p->steps;
         j->seed = p->seed;
-        j->input_index = bt->input_index;
+        j->input_index = bt->input_index + j->b0;
         j->k = k;
-        j->c0 = c0;
-        j->kd = share[i];
+        j->c0 = by_inputs ? 0 : c0;
+        j->kd = by_inputs ? k : share[i];
         j->ids = bt->ids;
         c0 += share[i];
+        b0 += share[i];
     }
     AD_TRY(run_jobs(e, jobs, ndev));
     if (stats) {
