@@ -7,7 +7,7 @@
 # ardiff_ref.make_bench_model, ~40 MB) in a temporary folder, takes the inputs (default: the
 # first 16 distinct concept sets of ../shared/data/commongen/valid.src), runs
 # `ardiff_bench_generate MODEL --inputs FILE --ref [options]` and tees its output to OUT_FILE.
-# Environment: BUILD (build folder, default build-g), PYTHON (default /usr/bin/python3),
+# Environment: BUILD (build folder, default build), PYTHON (default /usr/bin/python3),
 # NINPUTS (default 16), ARDIFF_DEVICE (device selection). Works on any OpenCL device.
 set -eu
 
@@ -20,7 +20,7 @@ if [ $# -ge 1 ] && [ "$1" != "--" ]; then INPUTS=$1; shift; fi
 [ $# -ge 1 ] && [ "$1" = "--" ] && shift
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$SRC/build-g}
+BUILD=${BUILD:-$SRC/build}
 PYTHON=${PYTHON:-/usr/bin/python3}
 NINPUTS=${NINPUTS:-16}
 BIN=$BUILD/bench/ardiff_bench_generate

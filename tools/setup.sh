@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential cmake pkg-config git ocl-icd-opencl-dev opencl-headers ocl-icd-libopencl1
       pocl-opencl-icd clinfo libclblast-dev libiniparser-dev libcjson-dev libopenblas-dev
-      python3 python3-numpy python3-torch python3-pytest python3-venv default-jre-headless)
+      python3 python3-numpy python3-torch python3-pytest python3-venv python3-matplotlib
+      default-jre-headless)
 
 missing=()
 for p in "${PKGS[@]}"; do

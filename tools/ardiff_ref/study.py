@@ -132,6 +132,12 @@ def score_rows(args, rows, ev):
     return results, sigs
 
 
+def portable(text):
+    """Paths inside the repository written relative to tools/ (where commands.sh runs), so the
+    recorded files do not depend on where the repository was checked out."""
+    return text.replace(REPO + os.sep, ".." + os.sep)
+
+
 def write_outputs(args, results, sigs, device):
     cols = list(results[0].keys())
     with open(os.path.join(args.out, "results.csv"), "w", newline="") as f:
@@ -154,7 +160,7 @@ def write_outputs(args, results, sigs, device):
     if "coco_tokenizer" in cols:
         lines.append(f"- coco tokenizer used: {sorted({r['coco_tokenizer'] for r in results})}")
     with open(os.path.join(args.out, "results.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write(portable("\n".join(lines) + "\n"))
     plot(args, results)
 
 
@@ -199,14 +205,14 @@ def write_commands(args, rows, inputs):
                      f"{shlex.quote(out)} --data {shlex.quote(args.data)}"
                      + (f" --limit {args.limit}" if args.limit else ""))
     with open(os.path.join(args.out, "commands.sh"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write(portable("\n".join(lines) + "\n"))
 
 
 def append_score_command(args):
     with open(os.path.join(args.out, "commands.sh"), "a") as f:
-        f.write("\n# scored (results.csv, results.md, quality_vs_steps.png) with:\n"
-                f"{shlex.quote(sys.executable)} -m ardiff_ref.study "
-                + shlex.join(sys.argv[1:]) + "\n")
+        f.write(portable("\n# scored (results.csv, results.md, quality_vs_steps.png) with:\n"
+                         f"{shlex.quote(sys.executable)} -m ardiff_ref.study "
+                         + shlex.join(sys.argv[1:]) + "\n"))
 
 
 def describe_device(args):
