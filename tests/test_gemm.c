@@ -123,6 +123,26 @@ static void run_shape(ocl_dev *dev, const shape *s, size_t reserved)
     free(A); free(B); free(C); free(want);
 }
 
+/* A leading dimension smaller than the row is an error on both paths, never a silent overlap. */
+static void bad_leading_dims(ocl_dev *dev)
+{
+    float host[64] = {0};
+    ku_bufs bs = {.dev = dev};
+    ocl_buf *b = ku_up(&bs, host, sizeof host);
+    if (!bs.failed) {
+        ocl_gemm_args g = {.trans_b = 1, .m = 4, .n = 4, .k = 8, .alpha = 1.0f, .a = b, .lda = 4,
+                           .b = b, .ldb = 8, .c = b, .ldc = 4, .batch = 1};
+        CHECK(ocl_gemm(dev, &g) != ARDIFF_OK, "lda 4 < k 8 accepted (%s)",
+              dev->cpu_kernels ? "tiled" : "CLBlast");
+        g.lda = 8;
+        g.ldc = 3;
+        CHECK(ocl_gemm(dev, &g) != ARDIFF_OK, "ldc 3 < n 4 accepted (%s)",
+              dev->cpu_kernels ? "tiled" : "CLBlast");
+    }
+    CHECK(!bs.failed, "buffers");
+    ku_free(&bs);
+}
+
 int main(int argc, char **argv)
 {
     ocl_dev *devs[KU_MAX_DEVICES];
@@ -139,6 +159,7 @@ int main(int argc, char **argv)
             printf("device %d, %s:\n", devs[d]->desc.index,
                    tiled ? "tiled kernel for A.B^T (cl/gemm.cl), CLBlast for the rest" : "CLBlast");
             for (int i = 0; i < NSHAPES; i++) run_shape(devs[d], &SHAPES[i], reserved);
+            bad_leading_dims(devs[d]);
         }
     }
     ku_close_devices(devs, nd);

@@ -81,10 +81,15 @@ ardiff_status ocl_gemm_reserve(ocl_dev *dev, const ocl_gemm_args *shapes, int co
     return ARDIFF_OK;
 }
 
-/* C = alpha A·Bᵀ + beta C with cl/gemm.cl; the views were checked by the caller's shapes */
+/* C = alpha A·Bᵀ + beta C with cl/gemm.cl, after the checks CLBlast would make (leading
+ * dimensions, views inside their buffers, int indexing) */
 static ardiff_status gemm_tiled(ocl_dev *dev, const ocl_gemm_args *g)
 {
     const char *op = "ocl_gemm";
+    if ((g->k > 0 && (g->lda < g->k || g->ldb < g->k)) || (g->n > 0 && g->ldc < g->n))
+        return ad_fail(ARDIFF_E_INVALID_ARG, "%s: leading dimensions lda %zu, ldb %zu, ldc %zu "
+                       "too small for m=%zu n=%zu k=%zu (A·Bᵀ, row-major) on device %d", op,
+                       g->lda, g->ldb, g->ldc, g->m, g->n, g->k, dev->desc.index);
     OPS_CHECK_2D(dev, op, "A", g->a, g->a_off, g->m, g->lda, g->k);
     OPS_CHECK_2D(dev, op, "B", g->b, g->b_off, g->n, g->ldb, g->k);
     OPS_CHECK_2D(dev, op, "C", g->c, g->c_off, g->m, g->ldc, g->n);
