@@ -252,7 +252,9 @@ def main(argv=None):
         resume = os.path.join(args.out_dir, "checkpoint.pt")
         resume = resume if os.path.exists(resume) else None
     if resume:
-        tr.load_state(torch.load(resume, map_location="cpu"))
+        # our own checkpoint (RNG states, data position): not a weights-only file; torch >= 2.6
+        # would refuse it by default
+        tr.load_state(torch.load(resume, map_location="cpu", weights_only=False))
         log("resumed from %s at step %d" % (resume, tr.step), rank)
     if not args.export_only:
         tr.data = trainlib.CommonGenData(args.data, "train", tr.tok, args.tgt_len,
