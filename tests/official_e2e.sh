@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# official_e2e.sh ARDIFF [SOURCE_DIR]: an official-format AR-Diffusion checkpoint at the released
-# CommonGen size (h 128, 8 heads, d 64, 6 + 6 layers, N 54, the 30,522-entry bert-base-uncased
-# vocab, random weights from a fixed seed), converted with `python3 -m ardiff_ref.convert`,
-# generates in ardiff exactly what the PyTorch reference generates:
+# official_e2e.sh ARDIFF [SOURCE_DIR]: official-format AR-Diffusion checkpoints at the released
+# CommonGen size (h 128, 8 heads, d 64, 6 + 6 layers, N 54) and XSUM size (h 512, 8 heads,
+# d 128, 6 + 6 layers, N 50), with the 30,522-entry bert-base-uncased vocab and random weights
+# from a fixed seed, converted with `python3 -m ardiff_ref.convert`, generate in ardiff exactly
+# what the PyTorch reference generates; for each size:
 #   * the plain and the EMA checkpoint convert; encoder states, x0_hat and logits of the
 #     converted models equal the reference's within 1e-5 (max abs);
 #   * `ardiff generate --format jsonl` (3 sources, k 3, K 4, seed 7; schedules ar and uniform)
@@ -20,19 +21,22 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export PYTHONPATH="$src/tools" OMP_NUM_THREADS=1
 
-"$py" -m ardiff_ref.e2e_official make "$tmp" || fail "building the official checkpoints"
-flags=(--intermediate_size 512 --num_attention_heads 8 --in_channels 64 --out_channels 64
-       --time_channels 64 --tgt_len 54 --max_pos_len 128)
 vocab=$src/tests/fixtures/tokenizer/vocab.txt
-"$py" -m ardiff_ref.convert "$tmp/ckpt/model_checkpoint-40000" --vocab "$vocab" \
-    --out "$tmp/conv" "${flags[@]}" || fail "converting model_checkpoint-40000"
-"$py" -m ardiff_ref.convert "$tmp/ckpt/ema_0.9999_checkpoint-40000" --vocab "$vocab" \
-    --out "$tmp/conv_ema" "${flags[@]}" || fail "converting ema_0.9999_checkpoint-40000"
-
-for sch in ar uniform; do
-  "$bin" generate "$tmp/conv" -i "$tmp/in.txt" -o "$tmp/out_$sch.jsonl" --format jsonl -q \
-      --candidates 3 --steps 4 --seed 7 --schedule "$sch" || fail "ardiff generate --schedule $sch"
+for size in commongen xsum; do
+  d=$tmp/$size
+  mkdir -p "$d"
+  echo "== $size"
+  read -r -a flags <<<"$("$py" -m ardiff_ref.e2e_official flags $size)"
+  "$py" -m ardiff_ref.e2e_official make "$d" $size || fail "$size: building the official checkpoints"
+  for ck in model_checkpoint-40000:conv ema_0.9999_checkpoint-40000:conv_ema; do
+    "$py" -m ardiff_ref.convert "$d/ckpt/${ck%%:*}" --vocab "$vocab" --out "$d/${ck##*:}" \
+        "${flags[@]}" || fail "$size: converting ${ck%%:*}"
+  done
+  for sch in ar uniform; do
+    "$bin" generate "$d/conv" -i "$d/in.txt" -o "$d/out_$sch.jsonl" --format jsonl -q \
+        --candidates 3 --steps 4 --seed 7 --schedule "$sch" || fail "$size: ardiff generate --schedule $sch"
+  done
+  "$py" -m ardiff_ref.e2e_official check "$d" $size || fail "$size: ardiff differs from the reference"
+  rm -rf "$d"
 done
-
-"$py" -m ardiff_ref.e2e_official check "$tmp" || fail "ardiff differs from the reference"
 echo "PASS: official_e2e"

@@ -1,10 +1,12 @@
-"""End-to-end check of an official-format checkpoint at the CommonGen size (tests/official_e2e.sh).
+"""End-to-end check of an official-format checkpoint at a released size (tests/official_e2e.sh).
 
-  python3 -m ardiff_ref.e2e_official make DIR     # DIR/ckpt/{model,ema_0.9999}_checkpoint-40000
-  python3 -m ardiff_ref.e2e_official check DIR    # after convert + ardiff generate, see the script
+  python3 -m ardiff_ref.e2e_official make DIR [SIZE]    # DIR/ckpt/{model,ema_0.9999}_checkpoint-40000
+  python3 -m ardiff_ref.e2e_official check DIR [SIZE]   # after convert + ardiff generate
+  python3 -m ardiff_ref.e2e_official flags SIZE         # the converter flags of that size
 
-Model: the released CommonGen size (h 128 = intermediate_size 512 / 4, 8 heads, d 64,
-6 + 6 layers, tgt_len 54, max_pos_len 128; spec §1.6), vocabulary tests/fixtures/tokenizer/
+SIZE: commongen (default) or xsum. Models (spec §1.6): CommonGen h 128 = intermediate_size
+512 / 4, 8 heads, d 64, 6 + 6 layers, tgt_len 54, max_pos_len 128; XSUM h 512, 8 heads, d 128,
+6 + 6 layers, tgt_len 50, max_pos_len 512 (about 70 M parameters). Vocabulary tests/fixtures/tokenizer/
 vocab.txt (bert-base-uncased, 30,522 entries), weights from torch seed SEED with the fixtures'
 init (fixtures.init_weights + calibrate_output) so outputs are not degenerate. The EMA file
 holds a second model (seed SEED + 1) as EMA weights, saved as the official trainer saves them.
@@ -35,9 +37,14 @@ SEED, STEP = 1234, 40000
 SOURCES = ["dog frisbee catch", "cat couch sleep", "snow car drive"]
 GEN_SEED, CANDIDATES, STEPS, SCHEDULES = 7, 3, 4, ("ar", "uniform")
 TOL = 1e-5
-# official run flags of the CommonGen checkpoint (spec §1.6); also passed to the converter
-FLAGS = dict(intermediate_size=512, num_attention_heads=8, in_channels=64, out_channels=64,
-             time_channels=64, tgt_len=54, max_pos_len=128)
+# official run flags of the released checkpoints (spec §1.6); also passed to the converter
+SIZES = {
+    "commongen": dict(intermediate_size=512, num_attention_heads=8, in_channels=64,
+                      out_channels=64, time_channels=64, tgt_len=54, max_pos_len=128),
+    "xsum": dict(intermediate_size=2048, num_attention_heads=8, in_channels=128,
+                 out_channels=128, time_channels=128, tgt_len=50, max_pos_len=512),
+}
+FLAGS = SIZES["commongen"]
 VOCAB = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                       "tests", "fixtures", "tokenizer", "vocab.txt"))
 
@@ -132,10 +139,16 @@ def check(d):
 
 
 def main(argv):
+    global FLAGS
     torch.set_num_threads(1)
-    if len(argv) != 2 or argv[0] not in ("make", "check"):
+    if argv[:1] == ["flags"] and len(argv) == 2 and argv[1] in SIZES:
+        print(" ".join("--%s %s" % kv for kv in SIZES[argv[1]].items()))
+        return 0
+    if not 2 <= len(argv) <= 3 or argv[0] not in ("make", "check") or \
+            (len(argv) == 3 and argv[2] not in SIZES):
         print(__doc__, file=sys.stderr)
         return 2
+    FLAGS = SIZES[argv[2] if len(argv) == 3 else "commongen"]
     if argv[0] == "make":
         make(argv[1])
         return 0
