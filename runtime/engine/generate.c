@@ -187,19 +187,19 @@ static void *run_job(void *arg)
 
 /* n units (candidates or inputs) per device in proportion to measured speed (largest
  * remainder; each share >= 0). */
-static void split_units(const ardiff_engine *e, int k, int ndev, int *share)
+static void split_units(const ardiff_engine *e, int n, int ndev, int *share)
 {
     double total = 0;
     for (int i = 0; i < ndev; i++) total += e->speed[i];
     int given = 0;
     double rem[AD_MAX_DEVICES];
     for (int i = 0; i < ndev; i++) {
-        double x = k * e->speed[i] / total;
+        double x = n * e->speed[i] / total;
         share[i] = (int)x;
         rem[i] = x - share[i];
         given += share[i];
     }
-    while (given < k) {
+    while (given < n) {
         int best = 0;
         for (int i = 1; i < ndev; i++)
             if (rem[i] > rem[best]) best = i;
