@@ -111,6 +111,66 @@ static ardiff_status k_denoise(bctx *x, const msize *m, int k)
                             x->rows_in, 0, x->rows_c, 0, k, m->N, m->d, 42, 3);
 }
 
+static ardiff_status k_bias(bctx *x, const msize *m, int k) /* every linear layer's bias add */
+{
+    int M = k * m->N;
+    return ops_bias_act(x->dev, x->a, 0, m->h, x->g, 0, x->b, 0, m->h, M, m->h, OPS_ACT_NONE);
+}
+
+static ardiff_status k_tanh(bctx *x, const msize *m, int k) /* decoder up/down projections */
+{
+    int M = k * m->N;
+    return ops_bias_act(x->dev, x->a, 0, 2 * m->h, x->g, 0, x->b, 0, 2 * m->h, M, 2 * m->h,
+                        OPS_ACT_TANH);
+}
+
+static ardiff_status k_silu(bctx *x, const msize *m, int k) /* time MLP, N rows */
+{
+    (void)k;
+    return ops_bias_act(x->dev, x->a, 0, 4 * m->ct, x->g, 0, x->b, 0, 4 * m->ct, m->N, 4 * m->ct,
+                        OPS_ACT_SILU);
+}
+
+static ardiff_status k_add(bctx *x, const msize *m, int k)
+{
+    int M = k * m->N;
+    return ops_add(x->dev, x->a, 0, m->h, x->b, 0, m->h, x->c, 0, m->h, M, m->h);
+}
+
+static ardiff_status k_scale(bctx *x, const msize *m, int k) /* d_emb == h models: no projection */
+{
+    int M = k * m->N;
+    return ops_scale(x->dev, x->a, 0, m->d, x->c, 0, m->d, M, m->d, 1.0f);
+}
+
+static ardiff_status k_pos_add(bctx *x, const msize *m, int k)
+{
+    return ops_pos_add(x->dev, x->c, 0, x->b, 0, k, m->N, m->h);
+}
+
+static ardiff_status k_embed_tokens(bctx *x, const msize *m, int k)
+{
+    return ops_embed_tokens(x->dev, x->ids, 0, x->b, 0, x->c, 0, k * m->N, m->d, m->V);
+}
+
+static ardiff_status k_row_sqnorm(bctx *x, const msize *m, int k) /* once per load */
+{
+    (void)k;
+    return ops_row_sqnorm(x->dev, x->b, 0, x->norm, 0, m->V, m->d);
+}
+
+static ardiff_status k_half_head(bctx *x, const msize *m, int k) /* fp16: expand E [V, d] */
+{
+    (void)k;
+    return ops_half_to_float(x->dev, x->b, 0, x->scores, 0, (size_t)m->V * m->d);
+}
+
+static ardiff_status k_half_rows(bctx *x, const msize *m, int k) /* fp16: encoder word rows */
+{
+    (void)k;
+    return ops_half_rows_to_float(x->dev, x->b, 0, x->ids, 0, x->c, 0, m->S, m->h, m->V);
+}
+
 static ardiff_status k_rng(bctx *x, const msize *m, int k)
 {
     return ops_rng_normal(x->dev, x->c, 0, x->rows_in, 0, x->rows_c, 0, k, m->N, m->d, 42, 0);
@@ -138,6 +198,16 @@ static double bytes_of(const char *name, const msize *m, int k)
     if (!strcmp(name, "round_argmax")) return 4 * ((double)m->V * d + M * d);
     if (!strcmp(name, "denoise_step")) return 4 * M * d * 3;
     if (!strcmp(name, "rng_normal")) return 4 * M * d;
+    if (!strcmp(name, "bias")) return 4 * M * h * 2;
+    if (!strcmp(name, "bias_tanh")) return 4 * M * 2 * h * 2;
+    if (!strcmp(name, "bias_silu")) return 4.0 * m->N * 4 * m->ct * 2;
+    if (!strcmp(name, "add")) return 4 * M * h * 3;
+    if (!strcmp(name, "scale")) return 4 * M * d * 2;
+    if (!strcmp(name, "pos_add")) return 4 * M * h * 2;
+    if (!strcmp(name, "embed_tokens")) return 4 * M * d * 2;
+    if (!strcmp(name, "row_sqnorm")) return 4.0 * m->V * d;
+    if (!strcmp(name, "half_to_float (head)")) return 6.0 * m->V * d;
+    if (!strcmp(name, "half_rows_to_float")) return 6 * S * h;
     return 0;
 }
 
@@ -236,7 +306,11 @@ int bench_kernels(ocl_dev *dev, const bench_opts *o)
         {"attention_encoder", k_encoder_att, 1}, {"bias_gelu", k_gelu, 0}, {"geglu", k_geglu, 0},
         {"embed_bert", k_embed_bert, 0}, {"time_embed", k_time_embed, 0},
         {"round_nearest", k_round_nearest, 1}, {"round_argmax", k_round_argmax, 1},
-        {"denoise_step", k_denoise, 0}, {"rng_normal", k_rng, 0}};
+        {"denoise_step", k_denoise, 0}, {"rng_normal", k_rng, 0}, {"bias", k_bias, 0},
+        {"bias_tanh", k_tanh, 0}, {"bias_silu", k_silu, 0}, {"add", k_add, 0},
+        {"scale", k_scale, 0}, {"pos_add", k_pos_add, 0}, {"embed_tokens", k_embed_tokens, 0},
+        {"row_sqnorm", k_row_sqnorm, 0}, {"half_to_float (head)", k_half_head, 0},
+        {"half_rows_to_float", k_half_rows, 0}};
     int k = o->candidates, rc = 0, set = dev->cpu_kernels;
     printf("\n## kernels (k=%d; decoder rows k*N; encoder rows S, source at max length; time "
            "features N rows)\n", k);
