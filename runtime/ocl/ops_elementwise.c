@@ -21,9 +21,10 @@ ardiff_status ops_bias_act(ocl_dev *dev, const ocl_buf *x, size_t x_off, size_t 
     const ocl_buf *bb = bias ? bias : x; /* bound but unread when there is no bias */
     ops_arg a[] = {OA_BUF(x), OA_INT(x_off), OA_INT(ldx), OA_BUF(bb), OA_INT(bias ? b_off : 0),
                    OA_INT(bias != NULL), OA_BUF(y), OA_INT(y_off), OA_INT(ldy), OA_INT(rows),
-                   OA_INT(cols), OA_INT(act)};
-    return ops_launch(dev, "ardiff_bias_act_f32", OPS_ITEMS, (size_t)cols, (size_t)rows, a,
-                      OA_COUNT(a));
+                   OA_INT(cols)};
+    static const char *const names[] = {"ardiff_bias_f32", "ardiff_bias_gelu_f32",
+                                        "ardiff_bias_tanh_f32", "ardiff_bias_silu_f32"};
+    return ops_launch(dev, names[act], OPS_ITEMS, (size_t)cols, (size_t)rows, a, OA_COUNT(a));
 }
 
 ardiff_status ops_geglu(ocl_dev *dev, const ocl_buf *x, size_t x_off, size_t ldx,
