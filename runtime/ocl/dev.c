@@ -123,8 +123,8 @@ ardiff_status ocl_pick_kernels(ocl_dev *dev)
     else
         return ad_fail(ARDIFF_E_INVALID_ARG, "ARDIFF_KERNELS=%s: expected auto, gpu or cpu", env);
     AD_INFO("device %d (%s): %s kernel set", dev->desc.index, dev->desc.name,
-            dev->cpu_kernels ? "cpu (tiled GEMM, attention per work item)"
-                             : "gpu (CLBlast GEMMs, attention per work group)");
+            dev->cpu_kernels ? "cpu (tiled GEMM; attention and layer norm per work item)"
+                             : "gpu (CLBlast GEMMs; attention and layer norm per work group)");
     return ARDIFF_OK;
 }
 
