@@ -15,6 +15,7 @@ typedef struct gen_opts {
     char devices[1024];
     int steps, candidates, batch, jsonl, force, quiet;
     int schedule; /* -1: model default */
+    int sentence_case; /* -1: model default */
     ardiff_precision precision;
     double anchor;
     unsigned long long seed;
@@ -35,6 +36,8 @@ static void gen_usage(FILE *f)
             "  --candidates k        samples per input, one chosen by MBR (default: the model's)\n"
             "  --schedule ar|uniform time schedule (default: the model's)\n"
             "  --anchor-scale S      AR anchor at S*N (default: the model's end_point_scale)\n"
+            "  --case none|sentence  sentence: upper-case the output's first letter (for\n"
+            "                        uncased models; default: the model's [generate] case)\n"
             "  --seed N              random seed (default 0); same seed, same output\n"
             "  -d, --device SPEC     device(s): index, type or name; repeat or comma-separate\n"
             "  --batch B             inputs denoised together (default 8)\n"
@@ -63,6 +66,7 @@ static int parse_gen_args(int argc, char **argv, gen_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->schedule = -1;
+    o->sentence_case = -1;
     o->steps = o->candidates = -1;
     o->batch = 8;
     o->anchor = -1;
@@ -82,6 +86,11 @@ static int parse_gen_args(int argc, char **argv, gen_opts *o)
             if (!strcmp(v, "ar")) o->schedule = ARDIFF_SCHEDULE_AR;
             else if (!strcmp(v, "uniform")) o->schedule = ARDIFF_SCHEDULE_UNIFORM;
             else { fprintf(stderr, "ardiff generate: --schedule must be ar or uniform, got '%s'\n", v); return -1; }
+            i++;
+        } else if (!strcmp(a, "--case") && v) {
+            if (!strcmp(v, "none")) o->sentence_case = 0;
+            else if (!strcmp(v, "sentence")) o->sentence_case = 1;
+            else { fprintf(stderr, "ardiff generate: --case must be none or sentence, got '%s'\n", v); return -1; }
             i++;
         } else if (!strcmp(a, "--anchor-scale") && v) {
             char *end;
@@ -231,6 +240,7 @@ static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n,
     if (o->candidates > 0) p.candidates = o->candidates;
     if (o->schedule >= 0) p.schedule = (ardiff_schedule)o->schedule;
     if (o->anchor > 0) p.anchor_scale = o->anchor;
+    if (o->sentence_case >= 0) p.sentence_case = o->sentence_case;
     if (o->have_seed) p.seed = o->seed;
     p.batch = o->batch;
     int dev[16], ndev = 0;

@@ -109,9 +109,12 @@ typedef struct ardiff_params {
     double anchor_scale;    /* AR anchor at floor(anchor_scale * N); official 2.0 */
     uint64_t seed;
     int batch;              /* inputs encoded and denoised together */
+    int sentence_case;      /* 1: the chosen output's first letter is upper-cased (an uncased
+                             * vocabulary scored against cased references); candidates stay as
+                             * decoded. See ad_sentence_case in engine/tokenizer.h */
 } ardiff_params;
 
-/* Defaults from the model's [generate] section (steps, candidates, schedule), anchor from
+/* Defaults from the model's [generate] section (steps, candidates, schedule, case), anchor from
  * [diffusion] end_point_scale, seed 0, batch 8. */
 void ardiff_params_default(const ardiff_model *m, ardiff_params *p);
 

@@ -135,16 +135,19 @@ static void test_valid(void)
     CHECK(!strcmp(c.vocab_path, want), "vocab_path '%s', expected '%s'", c.vocab_path, want);
     CHECK(c.steps == 20 && c.candidates == 50 && c.schedule == AD_SCHED_AR &&
               !strcmp(c.schedule_name, "ar"), "generate defaults");
+    CHECK(!c.sentence_case && !strcmp(c.case_name, "none"), "case default");
 
     /* [generate] given, values in other spellings */
     kv ov[] = {{"diffusion", "rescale_timesteps", "No"}, {"tokenizer", "lowercase", "0"},
                {"model", "layer_norm_eps", "0.00001"}, {"diffusion", "end_point_scale", "+3"},
                {"model", "vocab_size", "30522   # V; = lines of vocab.txt"}};
-    write_ini(ov, 5, "\n[generate]\nsteps = 10\ncandidates = 5\nschedule = Uniform\n");
+    write_ini(ov, 5, "\n[generate]\nsteps = 10\ncandidates = 5\nschedule = Uniform\n"
+                     "case = Sentence\n");
     s = load(&c);
     CHECK(s == ARDIFF_OK, "generate: %s", ardiff_last_error());
     CHECK(c.steps == 10 && c.candidates == 5 && c.schedule == AD_SCHED_UNIFORM &&
               !strcmp(c.schedule_name, "uniform"), "generate values");
+    CHECK(c.sentence_case && !strcmp(c.case_name, "sentence"), "case = Sentence");
     CHECK(c.vocab_size == 30522, "inline comment: %d", c.vocab_size);
     CHECK(c.rescale_timesteps == 0 && c.lowercase == 0 && c.layer_norm_eps == 1e-5 &&
               c.end_point_scale == 3.0, "bool/real spellings");
@@ -219,6 +222,10 @@ static void test_values(void)
     write_ini(NULL, 0, "\n[generate]\nschedule = zigzag\n");
     CHECK(load(&c) == ARDIFF_E_FORMAT && strstr(ardiff_last_error(),
           "[generate] schedule = 'zigzag' is not one of: ar|uniform"), "schedule: %s",
+          ardiff_last_error());
+    write_ini(NULL, 0, "\n[generate]\ncase = title\n");
+    CHECK(load(&c) == ARDIFF_E_FORMAT && strstr(ardiff_last_error(),
+          "[generate] case = 'title' is not one of: none|sentence"), "case: %s",
           ardiff_last_error());
     write_ini(NULL, 0, "\n[generate]\ncandidates = 0\n");
     CHECK(load(&c) == ARDIFF_E_FORMAT && strstr(ardiff_last_error(), "candidates = '0'"),

@@ -245,6 +245,34 @@ static void test_api(const ad_tokenizer *tok)
           "empty decode");
 }
 
+/* [generate] case = sentence: the cases the Python reference checks too (same fixture). */
+static void test_sentence_case(void)
+{
+    size_t size = 0;
+    char *data = read_all(check_fixture("tokenizer/sentence_case.jsonl"), &size);
+    CHECK(data != NULL, "cannot read sentence_case.jsonl");
+    int n = 0;
+    for (char *p = data, *nl; data && *p; p = nl + 1) {
+        if (!(nl = strchr(p, '\n')))
+            break;
+        *nl = '\0';
+        cJSON *rec = cJSON_Parse(p);
+        const cJSON *in = cJSON_GetObjectItem(rec, "in"), *want = cJSON_GetObjectItem(rec, "out");
+        CHECK(cJSON_IsString(in) && cJSON_IsString(want), "sentence_case line %d", n + 1);
+        if (cJSON_IsString(in) && cJSON_IsString(want)) {
+            char buf[256];
+            snprintf(buf, sizeof buf, "%s", in->valuestring);
+            ad_sentence_case(buf);
+            CHECK(!strcmp(buf, want->valuestring), "sentence case of '%s': '%s', want '%s'",
+                  in->valuestring, buf, want->valuestring);
+        }
+        cJSON_Delete(rec);
+        n++;
+    }
+    CHECK(n >= 10, "only %d sentence-case lines", n);
+    free(data);
+}
+
 int main(void)
 {
     ad_tokenizer *tok = NULL;
@@ -259,5 +287,6 @@ int main(void)
     }
     ad_tokenizer_free(tok);
     test_bad_vocab();
+    test_sentence_case();
     return check_summary("test_tokenizer");
 }

@@ -69,6 +69,7 @@ static const field k_fields[] = {
     INT_DEF("generate", candidates, 1, 65536, "50"),
     STR("generate", "schedule", schedule_name, "ar|uniform", "ar"),
     STR("generate", "device", device, NULL, ""),
+    STR("generate", "case", case_name, "none|sentence", "none"),
 };
 #define N_FIELDS ((int)(sizeof k_fields / sizeof k_fields[0]))
 
@@ -330,6 +331,7 @@ ardiff_status ad_config_load(const char *path, ad_model_config *cfg)
         s = read_field(path, d, &k_fields[i], cfg);
     if (s == ARDIFF_OK) {
         cfg->schedule = !strcmp(cfg->schedule_name, "ar") ? AD_SCHED_AR : AD_SCHED_UNIFORM;
+        cfg->sentence_case = !strcmp(cfg->case_name, "sentence");
         s = check_cross(path, cfg);
     }
     if (s == ARDIFF_OK)

@@ -52,7 +52,9 @@ typedef struct ad_model_config {
     int candidates;                /* k, candidates for MBR */
     char schedule_name[16];        /* "ar" or "uniform" */
     char device[256];              /* default device selection ("" = none; see ardiff.h) */
+    char case_name[16];            /* "none" or "sentence" (output case, see ardiff.h) */
     ad_sched_kind schedule;
+    int sentence_case;             /* case_name == "sentence" */
 } ad_model_config;
 
 /* Reads and validates path (a model.ini) into *cfg. On failure *cfg is zeroed. */

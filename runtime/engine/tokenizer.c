@@ -464,3 +464,17 @@ ardiff_status ad_tokenizer_decode(const ad_tokenizer *tok, const int32_t *ids, i
     free(s);
     return ARDIFF_OK;
 }
+
+void ad_sentence_case(char *s)
+{
+    /* ASCII only, on purpose: the locale-free rule the reference (ardiff_ref.tokenizer) shares */
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == ' ' || (c >= '\t' && c <= '\r') || (c >= '!' && c <= '/') ||
+            (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~'))
+            continue;
+        if (c >= 'a' && c <= 'z')
+            *s = (char)(c - 'a' + 'A');
+        return;
+    }
+}

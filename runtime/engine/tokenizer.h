@@ -60,4 +60,9 @@ ardiff_status ad_tokenizer_encode(const ad_tokenizer *tok, const char *text, siz
 ardiff_status ad_tokenizer_decode(const ad_tokenizer *tok, const int32_t *ids, int n,
                                   int skip_special, char *out, size_t cap, size_t *len);
 
+/* Sentence case for an uncased vocabulary's output ([generate] case = sentence): skips ASCII
+ * spaces and ASCII punctuation; if the first other byte is 'a'..'z' it becomes 'A'..'Z',
+ * otherwise (a digit, a non-ASCII character, the end) s is left as it is. In place. */
+void ad_sentence_case(char *s);
+
 #endif

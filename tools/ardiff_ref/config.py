@@ -14,8 +14,10 @@ SECTIONS = {
               "layer_norm_eps", "type_vocab_size"],
     "diffusion": ["diffusion_steps", "noise_schedule", "end_point_scale", "rescale_timesteps"],
     "tokenizer": ["type", "vocab", "lowercase", "pad_id", "cls_id", "sep_id", "unk_id", "mask_id"],
-    "generate": ["steps", "candidates", "schedule"],
+    "generate": ["steps", "candidates", "schedule", "case"],
 }
+# keys that may be absent (the dataclass default applies); to_ini writes them only when set
+OPTIONAL = {("generate", "case"): "none"}
 # INI key -> dataclass field where they differ (tokenizer/generate keys are prefixed)
 _FIELD = {("tokenizer", k): "tok_" + k for k in SECTIONS["tokenizer"]}
 _FIELD.update({("generate", k): "gen_" + k for k in SECTIONS["generate"]})
@@ -53,6 +55,7 @@ class ModelConfig:
     gen_steps: int = 20
     gen_candidates: int = 50
     gen_schedule: str = "ar"
+    gen_case: str = "none"          # "sentence": upper-case the output's first letter
 
     def __post_init__(self):
         if not self.decoder_heads:
@@ -71,6 +74,8 @@ class ModelConfig:
             raise ValueError("tgt_len and max_src_len must be <= max_pos_len")
         if self.gen_schedule not in ("ar", "uniform"):
             raise ValueError("generate.schedule must be 'ar' or 'uniform'")
+        if self.gen_case not in ("none", "sentence"):
+            raise ValueError("generate.case must be 'none' or 'sentence'")
         for name in ("vocab_size", "hidden_size", "in_channels", "out_channels",
                      "time_channels", "tgt_len", "encoder_layers", "decoder_layers"):
             if getattr(self, name) <= 0:
@@ -93,6 +98,8 @@ class ModelConfig:
             lines.append("[%s]" % sec)
             for k in keys:
                 v = getattr(self, _FIELD.get((sec, k), k))
+                if OPTIONAL.get((sec, k), object()) == v:
+                    continue
                 if isinstance(v, bool):
                     v = "true" if v else "false"
                 elif isinstance(v, float):
@@ -119,6 +126,8 @@ class ModelConfig:
             if extra:                    # DESIGN: unknown keys warn, missing ones fail
                 warnings.warn("model.ini: unknown keys in [%s]: %s" % (sec, sorted(extra)))
             for k in keys:
+                if k not in cp[sec] and (sec, k) in OPTIONAL:
+                    continue
                 if k not in cp[sec]:
                     raise ValueError("model.ini: missing key %s.%s" % (sec, k))
                 field = _FIELD.get((sec, k), k)
@@ -133,5 +142,5 @@ class ModelConfig:
                 elif t in (float, "float"):
                     kw[field] = float(raw)
                 else:
-                    kw[field] = raw
+                    kw[field] = raw.lower() if (sec, k) in OPTIONAL else raw
         return cls(**kw)

@@ -10,6 +10,7 @@ from .diffusion import final_ids
 from .sampler import sample_loop
 from .schedule import NoiseSchedule
 from .timesteps import make_schedule
+from .tokenizer import sentence_case
 
 
 def batch_sources(tok, lines, max_src_len):
@@ -33,10 +34,11 @@ def mbr_choose(candidates):
 
 @torch.no_grad()
 def generate(model, tok, lines, seed, candidates, steps, schedule="ar", input_offset=0,
-             record=False, use_mbr=True):
+             record=False, use_mbr=True, case=None):
     """Generate for every line; lines without any token (empty or blank) get an empty output and
     take no part in the batch (as in ardiff). The batch holds the other lines in order; batch row
-    b is global input `inputs[b]` (= input_offset + its line number)."""
+    b is global input `inputs[b]` (= input_offset + its line number). case: None (the model's
+    [generate] case), "none" or "sentence" (applied to the chosen outputs, not the candidates)."""
     cfg = model.cfg
     if cfg.in_channels != cfg.out_channels:
         raise ValueError("sampling needs in_channels == out_channels")
@@ -68,5 +70,7 @@ def generate(model, tok, lines, seed, candidates, steps, schedule="ar", input_of
         outputs = [""] * len(lines)
         for b, i in enumerate(kept):
             outputs[i] = texts[b][choice[b][0]]
+            if (case or cfg.gen_case) == "sentence":
+                outputs[i] = sentence_case(outputs[i])
         out["outputs"] = outputs
     return out

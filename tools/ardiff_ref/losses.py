@@ -43,7 +43,10 @@ def diffusion_loss(model, ns, tgt_ids, src_ids, src_mask, tau, eps0, eps, ignore
     sqrt_abar_last = float(ns.sqrt_alphas_cumprod[ns.T - 1])
     tT = ((torch.tensor(sqrt_abar_last, dtype=x0.dtype) * x0) ** 2).mean(-1)
     logits = model.logits(x0)                                       # [B, N, V] = E x0 + b
-    ce = F.cross_entropy(logits.transpose(1, 2), tgt_ids, reduction="none")
+    # rows of V contiguous: the same values as cross_entropy over logits.transpose(1, 2), but
+    # ~1.7x faster fwd+bwd on CPU at V = 6000 (a strided class dim takes a slow path)
+    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt_ids.reshape(-1),
+                         reduction="none").view(tgt_ids.shape)
     per_token = mse_t0 + ce + tT
     if ignore_pad:
         w = (tgt_ids != pad_id).to(per_token.dtype)

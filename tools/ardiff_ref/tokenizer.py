@@ -123,3 +123,18 @@ class WordPiece:
         for a, b in CLEANUP:
             s = s.replace(a, b)
         return s
+
+
+_ASCII_SKIP = frozenset(" \t\n\v\f\r!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def sentence_case(text):
+    """[generate] case = sentence (ardiff's ad_sentence_case): skip ASCII spaces and ASCII
+    punctuation; if the first other character is a-z, upper-case it; else return text as is."""
+    for i, ch in enumerate(text):
+        if ch in _ASCII_SKIP:
+            continue
+        if "a" <= ch <= "z":
+            return text[:i] + ch.upper() + text[i + 1:]
+        return text
+    return text

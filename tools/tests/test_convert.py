@@ -147,6 +147,14 @@ def test_model_ini_round_trip_and_rejects_unknown_keys(tmp_path):
     p.write_text(p.read_text().replace("tgt_len = 12\n", ""))
     with pytest.raises(ValueError, match="missing key model.tgt_len"):
         ModelConfig.read_ini(str(p))
+    # [generate] case is optional: absent -> "none" (and not written); "sentence" round-trips
+    assert "\ncase = " not in cfg.to_ini() and cfg.gen_case == "none"
+    cfg.gen_case = "sentence"
+    cfg.write_ini(str(p))
+    assert "case = sentence" in p.read_text() and ModelConfig.read_ini(str(p)) == cfg
+    p.write_text(p.read_text().replace("case = sentence", "case = title"))
+    with pytest.raises(ValueError, match="generate.case"):
+        ModelConfig.read_ini(str(p))
 
 
 def test_unpickling_is_restricted(tmp_path, vocab_file):

@@ -98,3 +98,30 @@ def test_empty_lines_give_empty_outputs():
     assert r["kept"] == [1] and r["outputs"][0] == "" and r["outputs"][2] == "" and r["outputs"][3] == ""
     alone = generate(model, tok, ["a man walks"], 5, 2, 2, input_offset=1)
     assert r["outputs"][1] == alone["outputs"][0]
+
+
+def test_sentence_case_rule_matches_c_fixture():
+    # the same cases tests/test_tokenizer.c checks ad_sentence_case against
+    from ardiff_ref.tokenizer import sentence_case
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "fixtures", "tokenizer",
+                        "sentence_case.jsonl")
+    with open(path, encoding="utf-8") as f:
+        cases = [json.loads(line) for line in f]
+    assert len(cases) >= 10
+    for c in cases:
+        assert sentence_case(c["in"]) == c["out"], c
+
+
+def test_case_sentence_changes_outputs_only():
+    model, cfg, tok, g, info = _load("tiny-c")
+    lines = info["sources"][:3]
+    plain = generate(model, tok, lines, 5, 2, 3)
+    assert cfg.gen_case == "none"
+    cased = generate(model, tok, lines, 5, 2, 3, case="sentence")
+    assert cased["texts"] == plain["texts"] and cased["mbr_index"] == plain["mbr_index"]
+    from ardiff_ref.tokenizer import sentence_case
+    changed = 0
+    for p, c in zip(plain["outputs"], cased["outputs"]):
+        assert c == sentence_case(p) and c.lower() == p.lower(), (p, c)
+        changed += c != p
+    assert changed >= 1, plain["outputs"]
