@@ -129,6 +129,9 @@ def parser():
                    help="xy_uniform -> generate.schedule=ar, uniform -> uniform")
     g.add_argument("--gen_timesteps", type=int, default=20)
     g.add_argument("--num_samples", type=int, default=50)
+    g.add_argument("--case", choices=("none", "sentence"), default="none",
+                   help="[generate] case: sentence upper-cases each output's first letter "
+                        "(uncased vocabulary, cased references)")
     g.add_argument("--time_att", type=_bool, default=True)
     g.add_argument("--att_strategy", default="txl")
     g.add_argument("--encoder_layers", type=int, default=6)
@@ -167,7 +170,8 @@ def config_from_args(args, vocab, ids):
             end_point_scale=args.end_point_scale, rescale_timesteps=args.rescale_timesteps,
             tok_lowercase=args.lowercase, tok_pad_id=ids["[PAD]"], tok_cls_id=ids["[CLS]"],
             tok_sep_id=ids["[SEP]"], tok_unk_id=ids["[UNK]"], tok_mask_id=ids["[MASK]"],
-            gen_steps=args.gen_timesteps, gen_candidates=args.num_samples, gen_schedule=sched)
+            gen_steps=args.gen_timesteps, gen_candidates=args.num_samples, gen_schedule=sched,
+            gen_case=args.case)
     except ValueError as e:
         raise ConversionError("bad run options: %s" % e)
 

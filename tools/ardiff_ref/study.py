@@ -134,8 +134,10 @@ def score_rows(args, rows, ev):
 
 def portable(text):
     """Paths inside the repository written relative to tools/ (where commands.sh runs), so the
-    recorded files do not depend on where the repository was checked out."""
-    return text.replace(REPO + os.sep, ".." + os.sep)
+    recorded files do not depend on where the repository was checked out; the shared data next
+    to the repository (../shared, the default --data) likewise."""
+    shared = os.path.join(os.path.dirname(REPO), "shared") + os.sep
+    return text.replace(REPO + os.sep, ".." + os.sep).replace(shared, os.path.join("..", "..", "shared") + os.sep)
 
 
 def write_outputs(args, results, sigs, device):

@@ -85,6 +85,8 @@ def parser():
     g.add_argument("--export_dtype", choices=("f32", "f16"), default="f32")
     g.add_argument("--gen_timesteps", type=int, default=20)
     g.add_argument("--num_samples", type=int, default=10, help="[generate] candidates")
+    g.add_argument("--gen_case", choices=("none", "sentence"), default="none",
+                   help="[generate] case of the exported model (sentence: for cased references)")
     return ap
 
 

@@ -170,6 +170,7 @@ def export(trainer, out_dir, which="ema", dtype="f32", log=print):
             "--diffusion_steps", str(cfg.diffusion_steps),
             "--end_point_scale", str(cfg.end_point_scale),
             "--schedule_sampler", "uniform" if cfg.gen_schedule == "uniform" else "xy_uniform",
-            "--gen_timesteps", str(cfg.gen_steps), "--num_samples", str(cfg.gen_candidates)]
+            "--gen_timesteps", str(cfg.gen_steps), "--num_samples", str(cfg.gen_candidates),
+            "--case", getattr(a, "gen_case", "none")]
     convert.convert(argv, log=log)
     return out_dir

@@ -160,3 +160,12 @@ def test_export_loads(data_dir, tmp_path, which):
                    tr.ema if which == "ema" else list(tr.model.parameters())))
     for name, p in model.named_parameters():
         assert torch.equal(p.detach(), src[name].detach()), name
+
+
+def test_export_writes_case(data_dir, tmp_path):
+    tr = _trainer(data_dir, tmp_path, "--gen_case", "sentence")
+    tr.train(stop_at=1)
+    out = trainlib.export(tr, str(tmp_path / "model"), log=lambda s: None)
+    _, cfg, _ = load_model_dir(out)
+    assert cfg.gen_case == "sentence"
+    assert "case = sentence" in open(os.path.join(out, "model.ini")).read()
