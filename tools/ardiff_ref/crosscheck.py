@@ -30,6 +30,8 @@ def main(argv=None):
     ap.add_argument("--anchor-scale", type=float, default=0, help="0: the model's")
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--inputs", help="the sources, one per line (for outputs stored without "
+                                     "their `source` field, as bench/results keeps them)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     with open(args.outputs, encoding="utf-8") as f:
@@ -37,6 +39,16 @@ def main(argv=None):
     model, cfg, tok = load_model_dir(args.model_dir)
     if args.anchor_scale > 0:
         cfg.end_point_scale = args.anchor_scale
+    if args.inputs:
+        with open(args.inputs, encoding="utf-8") as f:
+            src = [line.rstrip("\n") for line in f][:len(rows)]
+        for r, s in zip(rows, src):
+            r.setdefault("source", s)
+            if r["source"] != s:
+                raise SystemExit(f"crosscheck: {args.outputs} was made for {r['source']!r}, "
+                                 f"{args.inputs} has {s!r}")
+    if any("source" not in r for r in rows):
+        raise SystemExit(f"crosscheck: {args.outputs} has no `source` fields: give --inputs FILE")
     ref = generate(model, tok, [r["source"] for r in rows], args.seed, args.candidates,
                    args.steps, schedule=args.schedule)
     same_cand = same_choice = 0

@@ -94,10 +94,25 @@ def generate(args, rows, inputs):
         print(f"study: {r['name']}: {shlex.join(cmd)}", file=sys.stderr, flush=True)
         t0 = time.monotonic()
         subprocess.run(cmd, check=True)
+        strip_sources(out)
         meta = {"cmd": cmd, "process_wall_s": time.monotonic() - t0,
                 "finished_utc": datetime.datetime.utcnow().isoformat(timespec="seconds")}
         with open(meta_path, "w") as f:
             json.dump(meta, f)
+
+
+def strip_sources(path):
+    """Drop ardiff's `source` field from a stored run: the eval inputs stay in ../shared (the
+    data are never copied into the repository); lines are in input order, which is what the
+    scoring relies on (evaluate.align)."""
+    with open(path, encoding="utf-8") as f:
+        rows = [json.loads(x) for x in f if x.strip()]
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        for r in rows:
+            r.pop("source", None)
+            f.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
+    os.replace(tmp, path)
 
 
 def seconds_per_input(rows):
@@ -122,7 +137,7 @@ def score_rows(args, rows, ev):
         with open(os.path.join(args.out, "runs", r["name"] + ".meta.json")) as f:
             meta = json.load(f)
         hyps = [x["output"] for x in lines]
-        sc, sigs = score(args.task, hyps, align(ev, hyps, [x["source"] for x in lines],
+        sc, sigs = score(args.task, hyps, align(ev, hyps, [x.get("source") for x in lines],
                                                 len(hyps)), args.tokenizer)
         results.append(dict(task=args.task, model=r["model"], schedule=r["schedule"], K=r["K"],
                             k=r["k"], anchor="" if r["anchor"] is None else r["anchor"],
@@ -199,6 +214,8 @@ def write_commands(args, rows, inputs):
     lines = ["#!/usr/bin/env bash", "# Regenerates this folder (run from tools/).",
              "set -euo pipefail", "", "# the whole study in one command:",
              f"{py} -m ardiff_ref.study " + shlex.join(sys.argv[1:]), "",
+             "# (it writes inputs.txt, the eval inputs the rows below read; stored runs keep no",
+             "# `source` field: the data stay in ../shared)",
              "# which is, row by row (ardiff, then the scores of one row):"]
     for r in rows:
         out = os.path.join(args.out, "runs", r["name"] + ".jsonl")

@@ -4,6 +4,8 @@ set -euo pipefail
 
 # the whole study in one command:
 ../tools/../build/pyenv/bin/python -m ardiff_ref.study --ar-model ../models/commongen-small --uniform-model ../models/commongen-small-uniform --task commongen --out ../bench/results/claim-commongen --limit 50 --batch 50 --max-passes 10000
+# (it writes inputs.txt, the eval inputs the rows below read; stored runs keep no
+# `source` field: the data stay in ../shared)
 
 # which is, row by row (ardiff, then the scores of one row):
 ../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K1-k1-a2.jsonl --steps 1 --candidates 1 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
