@@ -171,6 +171,6 @@ def export(trainer, out_dir, which="ema", dtype="f32", log=print):
             "--end_point_scale", str(cfg.end_point_scale),
             "--schedule_sampler", "uniform" if cfg.gen_schedule == "uniform" else "xy_uniform",
             "--gen_timesteps", str(cfg.gen_steps), "--num_samples", str(cfg.gen_candidates),
-            "--case", getattr(a, "gen_case", "none")]
+            "--case", a.gen_case]
     convert.convert(argv, log=log)
     return out_dir
