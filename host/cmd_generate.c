@@ -261,7 +261,7 @@ static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n,
     }
     int show = !o->quiet && isatty(2);
     double t0 = ad_now_ms();
-    int rc = 0;
+    int rc = 0, truncated = 0;
     ardiff_output *outs = calloc((size_t)p.batch, sizeof *outs);
     for (int i = 0; outs && i < n && rc == 0; i += p.batch) {
         int nb = n - i < p.batch ? n - i : p.batch;
@@ -273,6 +273,7 @@ static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n,
             break;
         }
         for (int b = 0; b < nb; b++) {
+            truncated += outs[b].truncated;
             if (o->jsonl) write_jsonl(out, i + b, lines[i + b], &outs[b], &st, nb);
             else fprintf(out, "%s\n", outs[b].text);
         }
@@ -281,6 +282,9 @@ static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n,
         if (show) progress(i + nb, n, t0, ad_now_ms());
     }
     if (!outs) { fprintf(stderr, "ardiff generate: out of memory\n"); rc = 1; }
+    if (truncated)
+        fprintf(stderr, "ardiff generate: warning: %d of %d inputs were longer than the model's "
+                "max_src_len and were truncated\n", truncated, n);
     free(outs);
     ardiff_engine_free(e);
     return rc;

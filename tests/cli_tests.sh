@@ -126,6 +126,9 @@ expect "invalid UTF-8: names the line" grep -q "input line 2" <<<"$out"
 long=$(for i in $(seq 60); do printf 'dog cat '; done)
 out=$(echo "$long" | "$bin" generate "$fx" 2>&1 >/dev/null); rc=$?
 expect "over-long input: warned and generated" bash -c '[ $1 -eq 0 ] && grep -q "truncated" <<<"$2"' _ $rc "$out"
+out=$(for i in 1 2 3 4 5; do echo "$long"; done | "$bin" generate "$fx" 2>&1 >/dev/null); rc=$?
+expect "5 over-long inputs: 3 line warnings, then quiet" bash -c '[ $1 -eq 0 ] && [ "$(grep -c "input line [0-9]*: .* truncated" <<<"$2")" = 3 ] && ! grep -q "input line 4" <<<"$2"' _ $rc "$out"
+expect "5 over-long inputs: the total is reported" grep -q "5 of 5 inputs were longer" <<<"$out"
 echo keep >"$tmp/exists.txt"
 "$bin" generate "$fx" -i "$tmp/in.txt" -o "$tmp/exists.txt" >/dev/null 2>&1; rc=$?
 expect "existing output refused" bash -c '[ $1 -ne 0 ] && [ "$(cat "$2")" = keep ]' _ $rc "$tmp/exists.txt"

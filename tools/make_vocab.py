@@ -1,7 +1,9 @@
-"""Train a BERT-compatible WordPiece vocabulary on CommonGen train (src + tgt), reproducibly.
+"""Train a BERT-compatible WordPiece vocabulary on a train split (src + tgt), reproducibly.
 
     python3 tools/make_vocab.py --size 6000 --out models/commongen-small/vocab.txt
     python3 tools/make_vocab.py --measure 4000 6000 8000      # compare sizes, write nothing
+    python3 tools/make_vocab.py --data ../shared/data/aeslc --size 6000 --out models/aeslc-small/vocab.txt
+                                        # train.src.gz is read when train.src is absent
 
 Uses HF `tokenizers` (BertNormalizer: clean text, CJK spacing, strip accents, lowercase;
 BertPreTokenizer: whitespace + punctuation split; WordPieceTrainer with '##' continuations),
@@ -19,6 +21,11 @@ BERT_VOCAB = 30522
 
 
 def read_lines(path):
+    """Lines of path, or of path.gz when only that exists (AESLC ships train.src.gz)."""
+    if not os.path.exists(path) and os.path.exists(path + ".gz"):
+        import gzip
+        with gzip.open(path + ".gz", "rt", encoding="utf-8") as f:
+            return [line.rstrip("\n") for line in f]
     with open(path, encoding="utf-8") as f:
         return [line.rstrip("\n") for line in f]
 

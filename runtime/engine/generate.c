@@ -30,7 +30,12 @@ struct ardiff_engine {
     int max_batch, max_k, max_steps;
     ardiff_trace_fn trace;
     void *trace_user;
+    int truncation_warnings; /* warned so far; later ones are only counted in the outputs */
 };
+
+/* Per-line truncation warnings an engine prints before it goes quiet (summarisation sources
+ * are routinely longer than max_src_len; ardiff_output.truncated still marks every one). */
+#define AD_TRUNCATION_WARNINGS 3
 
 ardiff_status ardiff_engine_create(const ardiff_model *m, const int *devices, int ndev,
                                    int max_batch, int max_candidates, int max_steps,
@@ -245,9 +250,10 @@ static ardiff_status run_jobs(ardiff_engine *e, job *jobs, int n)
 /* ---- sources -------------------------------------------------------------------------------- */
 
 /* [CLS] pieces [SEP], cut to max_src_len. Returns the token count (0 for an empty line). */
-static ardiff_status encode_source(const ardiff_model *m, const char *text, uint64_t line,
+static ardiff_status encode_source(ardiff_engine *e, const char *text, uint64_t line,
                                    int32_t *ids, int *n, int *truncated)
 {
+    const ardiff_model *m = e->m;
     const ad_model_config *c = &m->cfg;
     int full = 0;
     *n = 0;
@@ -259,8 +265,12 @@ static ardiff_status encode_source(const ardiff_model *m, const char *text, uint
     int kept = full < c->max_src_len - 2 ? full : c->max_src_len - 2;
     if (kept < full) {
         *truncated = 1;
-        AD_WARN("input line %llu: %d tokens, truncated to the model's %d (max_src_len)",
-                (unsigned long long)line, full + 2, c->max_src_len);
+        if (e->truncation_warnings < AD_TRUNCATION_WARNINGS)
+            AD_WARN("input line %llu: %d tokens, truncated to the model's %d (max_src_len)%s",
+                    (unsigned long long)line, full + 2, c->max_src_len,
+                    e->truncation_warnings + 1 == AD_TRUNCATION_WARNINGS
+                        ? "; further truncations are not reported line by line" : "");
+        e->truncation_warnings++;
     }
     ids[0] = c->cls_id;
     ids[kept + 1] = c->sep_id;
@@ -440,7 +450,7 @@ ardiff_status ardiff_generate(ardiff_engine *e, const ardiff_params *p, const ch
     for (int i = 0; st == ARDIFF_OK && i < n; i++) {
         int ntok = 0;
         uint64_t index = first_index + (uint64_t)i;
-        st = encode_source(e->m, sources[i], index + 1, tok, &ntok, &outputs[i].truncated);
+        st = encode_source(e, sources[i], index + 1, tok, &ntok, &outputs[i].truncated);
         if (st != ARDIFF_OK) break;
         outputs[i].source_tokens = ntok;
         if (ntok == 0) { /* empty input, empty output */

@@ -1,6 +1,7 @@
 """Trainer helpers: vocabulary and config, model construction (official init and dropouts),
 CommonGen batches, atomic checkpoints, export through the converter (ardiff_ref.convert).
 """
+import gzip
 import os
 import tempfile
 
@@ -78,6 +79,17 @@ def init_source_embeddings_from_target_(model, pad_id, std=0.02):
         model.encoder.embeddings.word_embeddings.weight[pad_id].zero_()
 
 
+def read_split_lines(folder, name):
+    """Lines of folder/name, or of folder/name.gz when only the gzipped file exists (AESLC ships
+    train.src.gz)."""
+    path = os.path.join(folder, name)
+    if not os.path.exists(path) and os.path.exists(path + ".gz"):
+        with gzip.open(path + ".gz", "rt", encoding="utf-8") as f:
+            return [line.rstrip("\n") for line in f]
+    with open(path, encoding="utf-8") as f:
+        return [line.rstrip("\n") for line in f]
+
+
 class CommonGenData:
     """(src, tgt) pairs of <split>.src / <split>.tgt, tokenised once.
 
@@ -90,10 +102,8 @@ class CommonGenData:
     def __init__(self, folder, split, tok, tgt_len, max_src_len):
         if split == "test":
             raise ValueError("test.* is never used (data README)")
-        with open(os.path.join(folder, split + ".src"), encoding="utf-8") as f:
-            src = [line.rstrip("\n") for line in f]
-        with open(os.path.join(folder, split + ".tgt"), encoding="utf-8") as f:
-            tgt = [line.rstrip("\n") for line in f]
+        src = read_split_lines(folder, split + ".src")
+        tgt = read_split_lines(folder, split + ".tgt")
         if len(src) != len(tgt):
             raise ValueError("%s: %d sources but %d targets" % (split, len(src), len(tgt)))
         self.pad = tok.pad_id

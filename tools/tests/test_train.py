@@ -96,6 +96,21 @@ def test_targets_and_sources(data_dir, tmp_path):
     assert tr.data.src[0] == tok.encode_source(open(data_dir / "train.src").readline(), 12)
 
 
+def test_gzipped_sources_read_like_plain(data_dir, tmp_path):
+    """AESLC ships train.src.gz: the trainer reads it when train.src is absent, same rows."""
+    import gzip
+    import shutil
+    (tmp_path / "train.tgt").write_bytes((data_dir / "train.tgt").read_bytes())
+    with gzip.open(tmp_path / "train.src.gz", "wb") as f:
+        f.write((data_dir / "train.src").read_bytes())
+    tr = _trainer(data_dir, tmp_path / "out")
+    gz = trainlib.CommonGenData(str(tmp_path), "train", tr.tok, 10, 12)
+    assert gz.src == tr.data.src and torch.equal(gz.tgt, tr.data.tgt)
+    shutil.copy(data_dir / "train.src", tmp_path / "train.src")   # the plain file wins
+    (tmp_path / "train.src.gz").write_bytes(b"not gzip")
+    assert trainlib.CommonGenData(str(tmp_path), "train", tr.tok, 10, 12).src == tr.data.src
+
+
 def test_schedule_seam_and_lr(data_dir, tmp_path):
     a = _args(data_dir, tmp_path, "--lr_schedule", "linear", "--warmup_steps", "10",
               "--total_steps", "30")
