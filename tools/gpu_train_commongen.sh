@@ -2,7 +2,8 @@
 # Train the CommonGen AR-Diffusion model and its uniform-timestep (GENIE-style) baseline side by
 # side on one CUDA GPU, same architecture, same data order, same wall-clock budget, and export
 # both as ardiff model directories. Written for the lent H200 (device tool): run from the repo
-# root, results under $OUT (default .gpu/out).
+# root, results under $OUT (default .gpu/out). Kept as the exact command that made the bundled
+# models; for new runs of any task use tools/gpu_train.sh.
 #   bash tools/gpu_train_commongen.sh [MINUTES]     (default 1.6)
 set -u
 MIN=${1:-1.6}

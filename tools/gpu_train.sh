@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Train, on one CUDA GPU, the AR-Diffusion model and its uniform-timestep (GENIE-style) baseline
+# for each TASK given: both schedules side by side, same architecture, data order and wall clock
+# (every run of every task at once), each exported as an ardiff model directory (fp16 weights).
+# Written as the one prepared call for a lent GPU machine (the device tool): run from the repo
+# root. The GPU machine has no ../shared: carry copies of the train splits (nothing else is read)
+# under .gpu/data/ (ignored by git), with carry [".gpu/data"] (about 12 MiB):
+#   for d in commongen multi30k-de-en aeslc; do
+#     mkdir -p .gpu/data/$d && cp ../shared/data/$d/train.* .gpu/data/$d/; done
+#
+#   OUT=.gpu/out bash tools/gpu_train.sh MINUTES TASK...     TASK: commongen multi30k aeslc
+#
+# Results: $OUT/machine.txt and one $OUT/TASK.tar.gz per task (ar-model/, uniform-model/, both
+# logs and metrics.jsonl): few files, as the device tool returns at most 8. Unpack with
+# `tar -xzf TASK.tar.gz` and move ar-model to models/TASK-small, uniform-model to
+# models/TASK-small-uniform. The flags are the CPU recipes' (bench/results/claim-*/training/)
+# with batch $BATCH (default 256) and 300 warm-up steps; CommonGen's are those of the bundled
+# models (models/commongen-small/README.md). DEVICE=cpu runs the same on the CPU (a smoke test).
+set -u
+usage() { echo "usage: OUT=DIR bash tools/gpu_train.sh MINUTES TASK...  (TASK: commongen multi30k aeslc)" >&2; exit 2; }
+[ $# -ge 2 ] || usage
+MIN=$1; shift
+[[ $MIN =~ ^[0-9]*\.?[0-9]+$ ]] || { echo "gpu_train: MINUTES must be a number, got '$MIN'" >&2; exit 2; }
+OUT=${OUT:-.gpu/out}
+DEVICE=${DEVICE:-cuda}
+BATCH=${BATCH:-256}
+ROOT=$(pwd)
+[ -f "$ROOT/tools/ardiff_ref/train.py" ] || { echo "gpu_train: run from the repository root" >&2; exit 2; }
+PY=python3
+[ "$DEVICE" = cpu ] && [ -x /usr/bin/python3 ] && PY=/usr/bin/python3   # Debian's torch
+
+# task -> data folder, model folder, flags (model_args.sh of each CPU recipe, GPU batch)
+task_args() {
+  local common=(--intermediate_size 512 --num_attention_heads 8 --in_channels 64
+    --encoder_layers 3 --decoder_layers 3 --batch_size "$BATCH" --lr 1e-3 --warmup_steps 300
+    --total_steps 1000000 --lr_schedule constant --ema_rate 0.999 --dropout 0.1 --att_dropout 0.1
+    --src_emb_init tgt --export_dtype f16)
+  case $1 in
+    commongen) DIR=commongen; MODEL=commongen-small
+      ARGS=("${common[@]}" --tgt_len 24 --max_pos_len 32) ;;
+    multi30k) DIR=multi30k-de-en; MODEL=multi30k-small
+      ARGS=("${common[@]}" --tgt_len 32 --max_pos_len 64 --gen_case sentence) ;;
+    aeslc) DIR=aeslc; MODEL=aeslc-small
+      ARGS=("${common[@]}" --tgt_len 20 --max_pos_len 64) ;;
+    *) echo "gpu_train: unknown task '$1' (commongen, multi30k, aeslc)" >&2; exit 2 ;;
+  esac
+  DATA=$ROOT/../shared/data/$DIR
+  [ -d "$DATA" ] || DATA=$ROOT/.gpu/data/$DIR
+  [ -f "$DATA/train.tgt" ] || { echo "gpu_train: no $DIR train split in ../shared/data or .gpu/data" >&2; exit 1; }
+  [ -f "$ROOT/models/$MODEL/vocab.txt" ] || { echo "gpu_train: models/$MODEL/vocab.txt missing" >&2; exit 1; }
+}
+for t in "$@"; do task_args "$t"; done     # check every task before starting any run
+
+mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
+WORK=$(mktemp -d)
+export PYTHONUNBUFFERED=1
+{ [ "$DEVICE" = cuda ] && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+  "$PY" -c 'import torch; print("torch", torch.__version__)'
+  echo "minutes $MIN, batch $BATCH, device $DEVICE, tasks $*"; } | tee "$OUT/machine.txt"
+cd "$ROOT/tools"
+for t in "$@"; do
+  task_args "$t"
+  mkdir -p "$WORK/$t"
+  for s in xy_uniform uniform; do
+    name=ar; [ $s = uniform ] && name=uniform
+    extra=(); [ "$DEVICE" = cpu ] && extra=(--threads 1)
+    "$PY" -m ardiff_ref.train --data "$DATA" --vocab "$ROOT/models/$MODEL/vocab.txt" "${ARGS[@]}" \
+      --device "$DEVICE" "${extra[@]}" --log_interval 200 --save_interval 1000000 --max_minutes "$MIN" \
+      --schedule $s --out_dir "$WORK/$t/$name-run" --export "$WORK/$t/$name-model" \
+      > "$WORK/$t/$name.log" 2>&1 &
+  done
+done
+wait
+status=0
+for t in "$@"; do
+  for name in ar uniform; do
+    cp "$WORK/$t/$name-run/metrics.jsonl" "$WORK/$t/$name-metrics.jsonl" 2>/dev/null
+    [ -f "$WORK/$t/$name-model/model.safetensors" ] || { echo "gpu_train: $t $name failed:"; tail -n 5 "$WORK/$t/$name.log"; status=1; }
+    echo "$t $name: $(grep -E '^step|time limit' "$WORK/$t/$name.log" | tail -n 2 | tr '\n' ' ')"
+  done
+  tar -czf "$OUT/$t.tar.gz" -C "$WORK/$t" --exclude='*-run' .
+done
+ls -la "$OUT"
+rm -rf "$WORK"
+exit $status
