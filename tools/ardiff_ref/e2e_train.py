@@ -4,15 +4,20 @@
   python3 -m ardiff_ref.e2e_train check DIR OUT.txt   # ardiff's outputs vs the targets
 
 The parity tests prove that ardiff computes what the reference computes; they cannot show that
-what both compute is what training taught the network (a time-scaling, schedule or clamping
-mismatch between ardiff_ref.train and sampling would pass them). This test closes the loop: a
-small model (1 + 2 layers, h 32, d 16) is trained with ardiff_ref.train (SCHEDULE xy_uniform or
-uniform, no dropout) until it has memorised 24 (concepts -> "the X and the Y Z.") pairs, exported
-as an ardiff model directory, and must regenerate the targets from pure noise: ardiff
-(`generate --candidates 1 --steps 20`, its own schedule) and the PyTorch reference must each get
-at least MIN_EXACT of the 24 exactly. Measured on the development machine: 24 / 24 from ardiff
-and from the reference for both schedules (a 600-step run of this recipe ended at loss 0.016
-and regenerated 24 / 24 at K = 20 and K = 200 with either sampling schedule).
+what both compute is what training taught the network. This test closes the loop through the
+files: a small model (1 + 2 layers, h 32, d 16) is trained with ardiff_ref.train (SCHEDULE
+xy_uniform or uniform, no dropout) until it has memorised 24 (concepts -> "the X and the Y Z.")
+pairs, exported as an ardiff model directory, and must regenerate the targets from pure noise:
+ardiff (`generate --candidates 1 --steps 20`, its own schedule) and the PyTorch reference must
+each get at least MIN_EXACT of the 24 exactly. Measured on the development machine: 24 / 24 from
+ardiff and from the reference for both schedules (a 600-step run of this recipe ended at loss
+0.016 and regenerated 24 / 24 at K = 20 and K = 200 with either sampling schedule).
+
+What it does not pin: the time input. A memorised target follows from the source alone, so the
+network need not read t: mutation runs (2026-11-29) that fed the network tau // 4, or 0, in
+training still regenerated 24 / 24 here. The trainer's time and noising convention is pinned by
+test_train.py::test_loss_terms_match_spec instead (both mutations fail it), and the sampler's by
+the parity and schedule tests.
 """
 import os
 import sys
