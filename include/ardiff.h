@@ -149,7 +149,8 @@ typedef struct ardiff_output {
     char **candidates;      /* k strings */
     double *scores;         /* k MBR scores */
     int source_tokens;      /* source length in tokens, [CLS] and [SEP] included */
-    int truncated;          /* the source was cut to the model's max_src_len */
+    int truncated;          /* the source was cut to the model's max_src_len (an engine logs a
+                               warning for its first 3 such inputs only) */
 } ardiff_output;
 
 typedef struct ardiff_stats {
