@@ -21,6 +21,7 @@ import argparse
 import configparser
 import csv
 import datetime
+import hashlib
 import json
 import os
 import shlex
@@ -78,24 +79,57 @@ def ardiff_cmd(args, row, inputs, output):
     return cmd
 
 
+MODEL_FILES = ("model.ini", "model.safetensors", "vocab.txt")
+
+
+def sha256_files(paths):
+    """One sha256 over the files' contents, in order (a missing file counts as empty)."""
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(os.path.basename(p).encode() + b"\0")
+        if os.path.exists(p):
+            with open(p, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    h.update(block)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def run_key(cmd, model_dir, inputs):
+    """What a stored run depends on: the command, the model's files, the inputs' contents (a
+    replaced model or a new --limit under the same paths must not reuse old outputs)."""
+    return {"cmd": cmd, "model_sha256": sha256_files([os.path.join(model_dir, f)
+                                                      for f in MODEL_FILES]),
+            "inputs_sha256": sha256_files([inputs])}
+
+
 def generate(args, rows, inputs):
     """Run ardiff for every row not already done; -> nothing (files in OUT/runs)."""
     runs = os.path.join(args.out, "runs")
     os.makedirs(runs, exist_ok=True)
+    keys = {}
     for r in rows:
         out = os.path.join(runs, r["name"] + ".jsonl")
         meta_path = os.path.join(runs, r["name"] + ".meta.json")
         cmd = ardiff_cmd(args, r, inputs, out)
-        if os.path.exists(meta_path):
+        model = args.ar_model if r["model"] == "ar" else args.uniform_model
+        if model not in keys:
+            keys[model] = run_key(cmd, model, inputs)
+        key = dict(keys[model], cmd=cmd)
+        if os.path.exists(meta_path) and os.path.exists(out):
             with open(meta_path) as f:
-                if json.load(f)["cmd"] == cmd:
-                    print(f"study: {r['name']} already done", file=sys.stderr)
-                    continue
+                old = json.load(f)
+            if all(old.get(k) == v for k, v in key.items()):
+                print(f"study: {r['name']} already done", file=sys.stderr)
+                continue
+            if old.get("cmd") == cmd:
+                print(f"study: {r['name']}: model or inputs changed since the stored run; "
+                      "running again", file=sys.stderr)
         print(f"study: {r['name']}: {shlex.join(cmd)}", file=sys.stderr, flush=True)
         t0 = time.monotonic()
         subprocess.run(cmd, check=True)
         strip_sources(out)
-        meta = {"cmd": cmd, "process_wall_s": time.monotonic() - t0,
+        meta = {**key, "process_wall_s": time.monotonic() - t0,
                 "finished_utc": datetime.datetime.utcnow().isoformat(timespec="seconds")}
         with open(meta_path, "w") as f:
             json.dump(meta, f)

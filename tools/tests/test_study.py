@@ -28,3 +28,45 @@ def test_portable_paths():
     shared = os.path.join(os.path.dirname(study.REPO), "shared", "data", "multi30k-de-en")
     text = "--data %s --out %s" % (shared, os.path.join(study.REPO, "bench", "results", "x"))
     assert study.portable(text) == "--data ../../shared/data/multi30k-de-en --out ../bench/results/x"
+
+
+def test_stored_runs_are_reused_only_for_the_same_model_and_inputs(tmp_path):
+    """A replaced model or new inputs under the same paths must run again, not reuse old runs."""
+    import argparse
+    import stat
+    log = tmp_path / "calls.txt"
+    fake = tmp_path / "fake-ardiff"
+    fake.write_text("#!/bin/sh\n"                      # generate MODEL -i IN -o OUT ...
+                    f"echo \"$2\" >> {log}\n"
+                    "while read -r line; do echo '{\"output\": \"x\"}'; done < \"$4\" > \"$6\"\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    models = {}
+    for name in ("ar", "uni"):
+        d = tmp_path / name
+        d.mkdir()
+        for f in study.MODEL_FILES:
+            (d / f).write_text(name + f)
+        models[name] = str(d)
+    inputs = tmp_path / "inputs.txt"
+    inputs.write_text("a\nb\n")
+    args = argparse.Namespace(ardiff=str(fake), ar_model=models["ar"], uniform_model=models["uni"],
+                              seed=1, batch=None, device=None, out=str(tmp_path / "out"))
+    rows = [r for r in study.grid(2.0) if r["K"] * r["k"] <= 3 or r["name"] == "uniform-K20-k1"]
+    assert {r["model"] for r in rows} == {"ar", "uniform"}
+
+    def calls():
+        return log.read_text().split() if log.exists() else []
+
+    study.generate(args, rows, str(inputs))
+    assert len(calls()) == len(rows)
+    study.generate(args, rows, str(inputs))                          # nothing changed
+    assert len(calls()) == len(rows)
+    (tmp_path / "uni" / "model.safetensors").write_text("retrained")  # replace one model
+    study.generate(args, rows, str(inputs))
+    n_uni = sum(r["model"] == "uniform" for r in rows)
+    assert calls()[len(rows):] == [models["uni"]] * n_uni
+    inputs.write_text("a\nb\nc\n")                                    # a new --limit
+    study.generate(args, rows, str(inputs))
+    assert len(calls()) == 2 * len(rows) + n_uni
+    meta = json.loads((tmp_path / "out" / "runs" / (rows[0]["name"] + ".meta.json")).read_text())
+    assert meta["inputs_sha256"] == study.sha256_files([str(inputs)])

@@ -4,9 +4,9 @@ set -euo pipefail
 
 # the whole study in one command:
 ../tools/../build/pyenv/bin/python -m ardiff_ref.study --ar-model ../models/multi30k-small --uniform-model ../models/multi30k-small-uniform --task multi30k --out ../bench/results/claim-multi30k --limit 50 --batch 50 --max-passes 2000
+
 # (it writes inputs.txt, the eval inputs the rows below read; stored runs keep no
 # `source` field: the data stay in ../shared)
-
 # which is, row by row (ardiff, then the scores of one row):
 ../build/ardiff generate ../models/multi30k-small -i ../bench/results/claim-multi30k/inputs.txt -o ../bench/results/claim-multi30k/runs/ar-K1-k1-a2.jsonl --steps 1 --candidates 1 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
 ../tools/../build/pyenv/bin/python -m ardiff_ref.evaluate --task multi30k --split valid --hyp ../bench/results/claim-multi30k/runs/ar-K1-k1-a2.jsonl --data ../../shared/data --limit 50
