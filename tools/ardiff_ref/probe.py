@@ -2,39 +2,36 @@
 noised copy of it, by noise level. A quick diagnosis of an under-trained model (it tells "cannot
 denoise" from "denoises, but sampling from pure noise collapses").
 
-    python3 -m ardiff_ref.probe MODEL_DIR [MODEL_DIR ...] [--n 64] [--t 0 100 500 1000 1500 1999]
+    python3 -m ardiff_ref.probe MODEL_DIR [MODEL_DIR ...] [--task commongen|multi30k|aeslc]
+                                [--n 64] [--t 0 100 500 1000 1500 1999]
 
-For the first n concept sets of CommonGen valid (valid.refs.jsonl; test.* is never read): the
-first reference is tokenised into the target ([CLS] ... [SEP], pads to N), every token is noised
-to the same code timestep t (q_sample with a fixed seed), the model predicts x0 given the
-concepts, x0 is clamped to the nearest embedding, and the printed figure is the fraction of
-non-pad target tokens recovered exactly.
+For the first n inputs of the task's valid split (test.* is never read): the first reference is
+tokenised into the target ([CLS] ... [SEP], pads to N), every token is noised to the same code
+timestep t (q_sample with a fixed seed), the model predicts x0 given the source, x0 is clamped
+to the nearest embedding, and the printed figure is the fraction of non-pad target tokens
+recovered exactly.
 """
 import argparse
-import json
-import os
 
 import torch
 
+from . import evaluate
 from .diffusion import nearest_embedding, q_sample
 from .generate import batch_sources
 from .modeldir import load_model_dir
 from .schedule import NoiseSchedule
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
 def probe(model_dir, rows, steps, seed=0):
-    """-> list of (t, accuracy) for one model directory."""
+    """rows: [(source, reference)] -> list of (t, accuracy) for one model directory."""
     model, cfg, tok = load_model_dir(model_dir)
     model.eval()
     ns = NoiseSchedule(cfg.diffusion_steps)
     N = cfg.tgt_len
     tgt = torch.full((len(rows), N), tok.pad_id, dtype=torch.long)
     for b, r in enumerate(rows):
-        ids = [tok.cls_id] + tok.tokenize(r["refs"][0])[:N - 2] + [tok.sep_id]
+        ids = [tok.cls_id] + tok.tokenize(r[1])[:N - 2] + [tok.sep_id]
         tgt[b, :len(ids)] = torch.tensor(ids)
-    _, src, mask = batch_sources(tok, [r["concepts"] for r in rows], cfg.max_src_len)
+    _, src, mask = batch_sources(tok, [r[0] for r in rows], cfg.max_src_len)
     real = tgt != tok.pad_id
     g = torch.Generator().manual_seed(seed)
     out = []
@@ -56,15 +53,17 @@ def probe(model_dir, rows, steps, seed=0):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model_dir", nargs="+")
-    ap.add_argument("--data", default=os.path.join(REPO, "..", "shared", "data", "commongen"))
+    ap.add_argument("--task", default="commongen", choices=sorted(evaluate.TASK_DIRS))
+    ap.add_argument("--data", default=evaluate.DATA, help="the shared data folder (default %(default)s)")
     ap.add_argument("--n", type=int, default=64)
     ap.add_argument("--t", type=int, nargs="+", default=[0, 100, 500, 1000, 1500, 1999])
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    with open(os.path.join(args.data, "valid.refs.jsonl"), encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f][:args.n]
-    print(f"teacher-forced token recovery, first {len(rows)} CommonGen valid sets, first reference")
+    ev = evaluate.load_eval(args.task, args.data, "valid")
+    rows = [(s, r[0]) for s, r in zip(ev["inputs"], ev["refs"])][:args.n]
+    print(f"teacher-forced token recovery, first {len(rows)} {args.task} valid inputs, "
+          "first reference")
     for d in args.model_dir:
         res = probe(d, rows, args.t)
         print(f"{d}: " + ", ".join(f"t={t} {a:.3f}" for t, a in res))
