@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Exports the step-1,000 checkpoints (fp16) and runs the study on the first 50 valid emails.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+cd "$HERE/../../../../tools"
+. "$HERE/model_args.sh"
+COMMON=("${MODEL_ARGS[@]}" --threads 2 --export_only --export_dtype f16)
+for name in ar uniform; do
+  s=xy_uniform; dir=../models/aeslc-small
+  [ $name = uniform ] && { s=uniform; dir=../models/aeslc-small-uniform; }
+  /usr/bin/python3 -m ardiff_ref.train "${COMMON[@]}" --schedule $s --out_dir ../.train/aeslc-$name \
+    --resume ../.train/aeslc-$name/checkpoint.pt --export $dir
+done
+../build/pyenv/bin/python -m ardiff_ref.study --ar-model ../models/aeslc-small \
+  --uniform-model ../models/aeslc-small-uniform --task aeslc \
+  --out ../bench/results/claim-aeslc --limit 50 --batch 50 --max-passes 2000
