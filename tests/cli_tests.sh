@@ -119,6 +119,14 @@ assert rows[1]["output"] == "" and rows[1]["choice"] == -1
 assert "batch_decode" in rows[0]["timing_ms"]' "$tmp/out.jsonl"
 out=$("$bin" generate "$fx" --schedule uniform --steps 5 <"$tmp/in.txt" 2>&1); rc=$?
 expect "uniform schedule runs" [ $rc -eq 0 ]
+# uniform K = T = 2000: the grid reaches 0 at its 2000th point, so 1999 calls, the same grid as
+# K = 1999 (ad_sched_grid); stepping a 2000th time read an unwritten table row and made the
+# outputs change from run to run. Same seed, same device: same output.
+full1=$("$bin" generate "$fx" --schedule uniform --steps 2000 --candidates 2 -q <"$tmp/in.txt" 2>&1)
+full2=$("$bin" generate "$fx" --schedule uniform --steps 2000 --candidates 2 -q <"$tmp/in.txt" 2>&1)
+full3=$("$bin" generate "$fx" --schedule uniform --steps 1999 --candidates 2 -q <"$tmp/in.txt" 2>&1)
+expect "uniform K=2000 twice: identical outputs" [ "$full1" = "$full2" ]
+expect "uniform K=2000 equals K=1999 (same grid)" [ "$full1" = "$full3" ]
 printf 'ok line\nbad \xff\xfe line\n' >"$tmp/bad.txt"
 out=$("$bin" generate "$fx" -i "$tmp/bad.txt" 2>&1 >/dev/null); rc=$?
 expect "invalid UTF-8: non-zero exit" [ $rc -ne 0 ]

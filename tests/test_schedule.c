@@ -1,6 +1,7 @@
 /* test_schedule.c: the noise schedule and the AR / uniform time schedules against the numbers of
  * spec §2.1, §3.4, §4.1, §4.3 and the invariants of spec §10 (items 1-5, 7, 8). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "engine/schedule.h"
@@ -43,6 +44,31 @@ static void test_grid(void)
     ad_sched_init(&s, AD_SCHED_AR, 2000, 180, 2.0); /* CNN/DM */
     n = ad_sched_grid(&s, 20, pts);
     CHECK(pts[18] == 217 && pts[19] == 108, "CNN/DM ..., 217, 108, 0");
+}
+
+/* K = num_indices (uniform K = T = 2000, GENIE's full chain): stride 1 walks 1999..0 and reaches
+ * 0 as its K-th point, so there is no appended 0: K points, K - 1 calls (as the reference's
+ * len(table) - 1). The table must say so; running K calls read an unwritten row K, which made
+ * uniform K = 2000 outputs vary from run to run (found 2026-11-29). K = T - 1 gives the same
+ * grid (1999..1, then 0). */
+static void test_grid_full_chain(void)
+{
+    ad_time_schedule s;
+    static int pts[2100];
+    static int32_t tab[2001 * 4], tab2[2001 * 4], tab_ar[2021 * 20];
+    CHECK(ad_sched_init(&s, AD_SCHED_UNIFORM, 2000, 4, 2.0) == ARDIFF_OK, "init");
+    int n = ad_sched_grid(&s, 2000, pts);
+    CHECK(n == 2000 && pts[0] == 1999 && pts[1999] == 0, "uniform K=2000: 2000 points, got %d", n);
+    n = ad_sched_grid(&s, 1999, pts);
+    CHECK(n == 2000 && pts[1998] == 1 && pts[1999] == 0, "uniform K=1999: 1999..1, 0");
+    int c1 = -1, c2 = -1;
+    CHECK(ad_sched_table(&s, 2000, tab, &c1) == ARDIFF_OK && c1 == 1999, "K=2000: 1999 calls, got %d",
+          c1);
+    CHECK(ad_sched_table(&s, 1999, tab2, &c2) == ARDIFF_OK && c2 == 1999, "K=1999: 1999 calls");
+    CHECK(!memcmp(tab, tab2, sizeof(int32_t) * 2000 * 4), "K=2000 and K=1999 tables equal");
+    CHECK(ad_sched_init(&s, AD_SCHED_AR, 2000, 20, 2.0) == ARDIFF_OK, "init ar");
+    CHECK(ad_sched_table(&s, 2020, tab_ar, &c1) == ARDIFF_OK && c1 == 2019, "AR K=N+T: N+T-1 calls");
+    CHECK(ad_sched_table(&s, 20, tab_ar, &c1) == ARDIFF_OK && c1 == 20, "AR K=20: 20 calls");
 }
 
 static void test_ar_invariants(void)
@@ -89,7 +115,8 @@ static void test_xsum_table(void)
     ad_time_schedule s;
     ad_sched_init(&s, AD_SCHED_AR, 2000, 50, 2.0);
     int32_t tab[21 * 50];
-    CHECK(ad_sched_table(&s, 20, tab) == ARDIFF_OK, "table");
+    int calls = -1;
+    CHECK(ad_sched_table(&s, 20, tab, &calls) == ARDIFF_OK && calls == 20, "table, 20 calls");
     struct { int row; int t0, t25, t49; } want[] = {
         {0, 1999, 1999, 1999}, {1, 1898, 1923, 1947}, {10, 980, 1235, 1479}, {11, 878, 1158, 1427},
         {19, 164, 623, 1063},  {20, 0, 0, 0}};
@@ -116,7 +143,8 @@ static void test_uniform(void)
     CHECK(ad_sched_init(&s, AD_SCHED_UNIFORM, 2000, 7, 2.0) == ARDIFF_OK, "uniform init");
     CHECK(ad_sched_num_indices(&s) == 2000, "uniform has T indices");
     int32_t tab[21 * 7];
-    CHECK(ad_sched_table(&s, 20, tab) == ARDIFF_OK, "uniform table");
+    int calls = -1;
+    CHECK(ad_sched_table(&s, 20, tab, &calls) == ARDIFF_OK && calls == 20, "uniform table");
     int eq = 1;
     for (int r = 0; r < 21; r++)
         for (int x = 1; x < 7; x++) eq &= tab[r * 7 + x] == tab[r * 7];
@@ -129,6 +157,7 @@ int main(void)
 {
     test_noise();
     test_grid();
+    test_grid_full_chain();
     test_ar_invariants();
     test_xsum_table();
     test_uniform();

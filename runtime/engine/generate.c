@@ -332,7 +332,7 @@ typedef struct batch {
 } batch;
 
 static ardiff_status run_batch(ardiff_engine *e, const ardiff_params *p, batch *bt,
-                               const int32_t *table, ardiff_stats *stats)
+                               const int32_t *table, int calls, ardiff_stats *stats)
 {
     const ad_model_config *c = &e->m->cfg;
     int k = p->candidates;
@@ -356,7 +356,7 @@ static ardiff_status run_batch(ardiff_engine *e, const ardiff_params *p, batch *
         j->N = c->tgt_len;
         j->d = c->in_channels;
         j->table = table;
-        j->K = p->steps;
+        j->K = calls;
         j->seed = p->seed;
         j->input_index = bt->input_index + j->b0;
         j->k = k;
@@ -375,7 +375,7 @@ static ardiff_status run_batch(ardiff_engine *e, const ardiff_params *p, batch *
         }
         stats->encode_ms += enc;
         stats->decode_ms += dec;
-        stats->decoder_calls += p->steps;
+        stats->decoder_calls += calls;
     }
     return finish_outputs(e, bt->ids, bt->B, k, p->sentence_case, bt->outs, stats);
 }
@@ -446,7 +446,8 @@ ardiff_status ardiff_generate(ardiff_engine *e, const ardiff_params *p, const ch
     memset(&bt, 0, sizeof bt);
     ardiff_status st = (table && tok) ? alloc_batch(&bt, bmax, c->max_src_len, p->candidates, c->tgt_len)
                                       : ad_fail(ARDIFF_E_OOM, "out of host memory");
-    if (st == ARDIFF_OK) st = ad_sched_table(&sched, p->steps, table);
+    int calls = 0; /* p->steps, or p->steps - 1 when the grid reaches 0 early (ad_sched_grid) */
+    if (st == ARDIFF_OK) st = ad_sched_table(&sched, p->steps, table, &calls);
     for (int i = 0; st == ARDIFF_OK && i < n; i++) {
         int ntok = 0;
         uint64_t index = first_index + (uint64_t)i;
@@ -462,14 +463,14 @@ ardiff_status ardiff_generate(ardiff_engine *e, const ardiff_params *p, const ch
         batch_add(&bt, c, tok, ntok, index, &outputs[i]);
         if (bt.B == bmax || i == n - 1) {
             batch_compact(&bt, c);
-            st = run_batch(e, p, &bt, table, stats);
+            st = run_batch(e, p, &bt, table, calls, stats);
             bt.B = 0;
             bt.S = 0;
         }
     }
     if (st == ARDIFF_OK && bt.B > 0) { /* the last line was empty: flush what is pending */
         batch_compact(&bt, c);
-        st = run_batch(e, p, &bt, table, stats);
+        st = run_batch(e, p, &bt, table, calls, stats);
     }
     free_batch(&bt);
     free(table);

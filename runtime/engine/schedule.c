@@ -76,8 +76,9 @@ int ad_sched_grid(const ad_time_schedule *s, int K, int *points)
     return n;
 }
 
-ardiff_status ad_sched_table(const ad_time_schedule *s, int K, int32_t *table)
+ardiff_status ad_sched_table(const ad_time_schedule *s, int K, int32_t *table, int *calls)
 {
+    *calls = 0;
     int pts[8192];
     if (K >= (int)(sizeof pts / sizeof pts[0]))
         return ad_fail(ARDIFF_E_INVALID_ARG, "steps %d too large (max %d)", K,
@@ -85,5 +86,6 @@ ardiff_status ad_sched_table(const ad_time_schedule *s, int K, int32_t *table)
     int n = ad_sched_grid(s, K, pts);
     if (n < 0) return ARDIFF_E_INVALID_ARG;
     for (int r = 0; r < n; r++) ad_sched_token_timesteps(s, pts[r], table + (size_t)r * s->N);
+    *calls = n - 1;
     return ARDIFF_OK;
 }

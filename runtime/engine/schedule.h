@@ -33,10 +33,14 @@ ardiff_status ad_sched_init(ad_time_schedule *s, ad_sched_kind kind, int T, int 
 int ad_sched_num_indices(const ad_time_schedule *s);
 /* per-token code timesteps of sentence index i: out[N] */
 void ad_sched_token_timesteps(const ad_time_schedule *s, int i, int32_t *out);
-/* the K+1 sentence indices of a K-step generation; returns the count (K+1), or -1 if K is out
- * of range [1, num_indices] (message set). */
+/* the sentence indices of a K-step generation (spec 4.1): every stride-th index from the top,
+ * the first K of them, then 0 if the last is not 0. Returns the count: K+1, or K when the K-th
+ * index is already 0 (K = num_indices: stride 1), which leaves K-1 network calls, as the
+ * reference does; -1 if K is out of range [1, num_indices] (message set). */
 int ad_sched_grid(const ad_time_schedule *s, int K, int *points);
-/* table[(K+1) * N]: row r = timesteps at grid point r; step s (1-based) goes row s-1 -> row s. */
-ardiff_status ad_sched_table(const ad_time_schedule *s, int K, int32_t *table);
+/* table[(K+1) * N]: row r = timesteps at grid point r; step s (1-based) goes row s-1 -> row s.
+ * *calls = rows filled - 1, the number of network calls to run (K, or K-1 as above): a caller
+ * must never step past it (row K is not written when calls = K-1). */
+ardiff_status ad_sched_table(const ad_time_schedule *s, int K, int32_t *table, int *calls);
 
 #endif
