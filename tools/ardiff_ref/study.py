@@ -10,9 +10,10 @@ inputs; all of them without --limit) for every row of the grid, all on one devic
   uniform model, uniform:     K in {20, 100, 500, 2000},       k in {1, 10}
   AR model, anchor sweep:     K = 20, k = 10, anchor scale in {1, 2, 3}
 Rows run cheapest first (K*k); `--max-passes P` leaves out rows with K*k > P (listed as not
-run in results.md) when the device is too slow for them. Each run's jsonl and command are kept in OUT/runs/ and a rerun
-skips rows already done with the same command. Then every row is scored (evaluate.score) and
-OUT/results.csv, OUT/results.md, OUT/quality_vs_steps.png and OUT/commands.sh are written.
+run in results.md) when the device is too slow for them. Each run's jsonl and command are kept
+in OUT/runs/ and a rerun skips rows already done with the same command, model files and inputs
+(sha256 in the meta). Then every row is scored (evaluate.score) and OUT/results.csv,
+OUT/results.md, OUT/quality_vs_steps.png and OUT/commands.sh are written.
 `--phase generate` needs only the ardiff binary (no metric packages: for a lent GPU machine);
 `--phase score` scores the runs already in OUT. Seconds per input are the run's own batch
 timings (encoder + K decoder passes + MBR, summed over batches / inputs; no start-up).

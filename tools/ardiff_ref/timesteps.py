@@ -37,7 +37,8 @@ class TimeSchedule:
         raise NotImplementedError
 
     def grid(self, K):
-        """K+1 sentence indices from num_indices-1 down to 0 (K network calls)."""
+        """K+1 sentence indices from num_indices-1 down to 0 (K network calls); K indices (K-1
+        calls) when the K-th is already 0, i.e. K = num_indices (uniform K = T)."""
         M = self.num_indices
         if not 1 <= K <= M:
             raise ValueError("steps K must be in [1, %d], got %d" % (M, K))
