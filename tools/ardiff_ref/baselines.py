@@ -64,9 +64,8 @@ def nearest(queries, keys, chunk=256):
     return out
 
 
-def baselines(task, data_dir):
-    """-> {name: [output per eval input]} for the task's valid inputs."""
-    ev = evaluate.load_eval(task, data_dir, "valid")
+def baselines(task, data_dir, ev):
+    """ev: the task's valid split (evaluate.load_eval) -> {name: [output per eval input]}."""
     inputs = ev["inputs"]
     folder = os.path.join(data_dir, evaluate.TASK_DIRS[task])
     src = read_split_lines(folder, "train.src")
@@ -91,7 +90,7 @@ def main(argv=None):
     for task in args.tasks:
         t0 = time.time()
         ev = evaluate.load_eval(task, args.data, "valid")
-        for name, hyps in baselines(task, args.data).items():
+        for name, hyps in baselines(task, args.data, ev).items():
             if args.keep_outputs:
                 with open(os.path.join(args.out, f"{task}-{name}.txt"), "w", encoding="utf-8") as f:
                     f.write("".join(h + "\n" for h in hyps))
