@@ -12,7 +12,8 @@ inputs; all of them without --limit) for every row of the grid, all on one devic
 Rows run cheapest first (K*k); `--max-passes P` leaves out rows with K*k > P (listed as not
 run in results.md) when the device is too slow for them. Each run's jsonl and command are kept
 in OUT/runs/ and a rerun skips rows already done with the same command, model files and inputs
-(sha256 in the meta). Then every row is scored (evaluate.score) and OUT/results.csv,
+(sha256 in the meta; paths inside the repository are compared relative to tools/, so a clone
+at another path reuses the committed runs). Then every row is scored (evaluate.score) and OUT/results.csv,
 OUT/results.md, OUT/quality_vs_steps.png and OUT/commands.sh are written.
 `--phase generate` needs only the ardiff binary (no metric packages: for a lent GPU machine);
 `--phase score` scores the runs already in OUT. Seconds per input are the run's own batch
@@ -116,14 +117,17 @@ def generate(args, rows, inputs):
         model = args.ar_model if r["model"] == "ar" else args.uniform_model
         if model not in keys:
             keys[model] = run_key(cmd, model, inputs)
-        key = dict(keys[model], cmd=cmd)
+        # the command as commands.sh records it (repository paths relative to tools/), so a
+        # clone elsewhere, or a copy of the study folder, reuses the runs stored with it
+        key = dict(keys[model], cmd=[portable(a) for a in cmd])
         if os.path.exists(meta_path) and os.path.exists(out):
             with open(meta_path) as f:
                 old = json.load(f)
+            old["cmd"] = [portable(a) for a in old.get("cmd", [])]   # metas with absolute paths
             if all(old.get(k) == v for k, v in key.items()):
                 print(f"study: {r['name']} already done", file=sys.stderr)
                 continue
-            if old.get("cmd") == cmd:
+            if old["cmd"] == key["cmd"]:
                 print(f"study: {r['name']}: model or inputs changed since the stored run; "
                       "running again", file=sys.stderr)
         print(f"study: {r['name']}: {shlex.join(cmd)}", file=sys.stderr, flush=True)

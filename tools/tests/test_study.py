@@ -70,3 +70,61 @@ def test_stored_runs_are_reused_only_for_the_same_model_and_inputs(tmp_path):
     assert len(calls()) == 2 * len(rows) + n_uni
     meta = json.loads((tmp_path / "out" / "runs" / (rows[0]["name"] + ".meta.json")).read_text())
     assert meta["inputs_sha256"] == study.sha256_files([str(inputs)])
+
+
+def test_stored_runs_are_reused_from_a_clone_at_another_path(tmp_path, monkeypatch):
+    """The committed runs must count as done in a clone elsewhere (paths compared relative to
+    tools/), and a meta written with absolute paths (older study versions) still matches."""
+    import argparse
+    import shutil
+    import stat
+    log = tmp_path / "calls.txt"
+
+    def make_repo(root):
+        (root / "models" / "ar").mkdir(parents=True)
+        (root / "models" / "uni").mkdir()
+        for name in ("ar", "uni"):
+            for f in study.MODEL_FILES:
+                (root / "models" / name / f).write_text(name + f)
+        (root / "build").mkdir()
+        fake = root / "build" / "ardiff"
+        fake.write_text("#!/bin/sh\n"
+                        f"echo \"$2\" >> {log}\n"
+                        "while read -r line; do echo '{\"output\": \"x\"}'; done < \"$4\" > \"$6\"\n")
+        fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+        (root / "bench").mkdir()
+        (root / "bench" / "inputs.txt").write_text("a\nb\n")
+
+    def run(root):
+        monkeypatch.setattr(study, "REPO", str(root))
+        args = argparse.Namespace(ardiff=str(root / "build" / "ardiff"),
+                                  ar_model=str(root / "models" / "ar"),
+                                  uniform_model=str(root / "models" / "uni"),
+                                  seed=1, batch=None, device=None, out=str(root / "bench" / "out"))
+        study.generate(args, rows, str(root / "bench" / "inputs.txt"))
+
+    def calls():
+        return log.read_text().split() if log.exists() else []
+
+    rows = [r for r in study.grid(2.0) if r["K"] * r["k"] <= 2]
+    first = tmp_path / "first"
+    make_repo(first)
+    run(first)
+    assert len(calls()) == len(rows)
+    meta = (first / "bench" / "out" / "runs" / (rows[0]["name"] + ".meta.json")).read_text()
+    assert str(tmp_path) not in meta and '"../build/ardiff"' in meta
+    second = tmp_path / "second"
+    shutil.copytree(first, second, symlinks=True)
+    run(second)                                            # the clone: nothing runs again
+    assert len(calls()) == len(rows)
+    # a meta from before (absolute paths of the checkout it ran in) is still recognised there
+    mp = second / "bench" / "out" / "runs" / (rows[0]["name"] + ".meta.json")
+    m = json.loads(mp.read_text())
+    m["cmd"] = [a.replace("../", str(second) + "/", 1) if a.startswith("../") else a
+                for a in m["cmd"]]
+    mp.write_text(json.dumps(m))
+    run(second)
+    assert len(calls()) == len(rows)
+    (second / "bench" / "inputs.txt").write_text("a\n")    # but changed inputs still rerun
+    run(second)
+    assert len(calls()) == 2 * len(rows)
