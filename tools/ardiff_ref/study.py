@@ -8,6 +8,7 @@ Runs `ardiff generate` on the first N eval inputs of the task's valid split (eva
 inputs; all of them without --limit) for every row of the grid, all on one device in one run:
   AR model, AR schedule:      K in {1, 2, 3, 5, 10, 20, 50}, k in {1, 10}, the model's anchor
   uniform model, uniform:     K in {20, 100, 500, 2000},       k in {1, 10}
+  (`--candidates 1 10 50` adds k = 50 rows: every K with k = 50, left out above --max-passes)
   AR model, anchor sweep:     K = 20, k = 10, anchor scale in {1, 2, 3}
 Rows run cheapest first (K*k); `--max-passes P` leaves out rows with K*k > P (listed as not
 run in results.md) when the device is too slow for them. Each run's jsonl and command are kept
@@ -48,10 +49,10 @@ def model_anchor(model_dir):
     return float(ini["diffusion"]["end_point_scale"])
 
 
-def grid(ar_anchor):
+def grid(ar_anchor, candidates=CANDIDATES):
     """-> list of row dicts (model, schedule, K, k, anchor), deduplicated, cheapest first."""
     rows = []
-    for k in CANDIDATES:
+    for k in candidates:
         rows += [dict(model="ar", schedule="ar", K=K, k=k, anchor=ar_anchor) for K in AR_STEPS]
         rows += [dict(model="uniform", schedule="uniform", K=K, k=k, anchor=None)
                  for K in UNIFORM_STEPS]
@@ -229,13 +230,13 @@ def plot(args, results):
     default = {r["anchor"] for r in results if r["model"] == "ar" and r["K"] != 20}
     for ax, m in zip(axes[0], metrics):
         for model in ("ar", "uniform"):
-            for k in CANDIDATES:
+            for k in sorted({r["k"] for r in results}):
                 pts = sorted((r["passes_per_input"], r[m]) for r in results
                              if r["model"] == model and r["k"] == k
                              and (model == "uniform" or r["anchor"] in default))
                 if pts:
                     ax.plot(*zip(*pts), marker="o" if model == "ar" else "s",
-                            linestyle="-" if k == 1 else "--", label=f"{model} k={k}")
+                            linestyle={1: "-", 10: "--"}.get(k, ":"), label=f"{model} k={k}")
         ax.set_xscale("log")
         ax.set_xlabel("decoder passes per input (K x k)")
         ax.set_ylabel(m)
@@ -297,9 +298,13 @@ def main(argv=None):
     ap.add_argument("--data", default=DATA)
     ap.add_argument("--tokenizer", default="ptb", choices=["ptb", "simple"])
     ap.add_argument("--phase", default="all", choices=["all", "generate", "score"])
+    ap.add_argument("--candidates", type=int, nargs="+", default=list(CANDIDATES), metavar="k",
+                    help="the k values of the grid (default %(default)s; e.g. 1 10 50)")
     ap.add_argument("--max-passes", type=int, default=0,
                     help="leave out rows with K*k above this (0: run every row)")
     args = ap.parse_args(argv)
+    if any(k < 1 for k in args.candidates):
+        raise SystemExit(f"study: --candidates must be at least 1, got {args.candidates}")
     args.ar_model, args.uniform_model, args.out, args.ardiff, args.data = (
         os.path.abspath(p) for p in (args.ar_model, args.uniform_model, args.out, args.ardiff,
                                      args.data))
@@ -310,7 +315,7 @@ def main(argv=None):
     inputs = os.path.join(args.out, "inputs.txt")
     with open(inputs, "w", encoding="utf-8") as f:
         f.write("".join(x + "\n" for x in ev["inputs"]))
-    rows = grid(model_anchor(args.ar_model))
+    rows = grid(model_anchor(args.ar_model), tuple(args.candidates))
     args.left_out = [r["name"] for r in rows if args.max_passes and r["K"] * r["k"] > args.max_passes]
     rows = [r for r in rows if r["name"] not in args.left_out]
     device_file = os.path.join(args.out, "device.txt")

@@ -128,3 +128,18 @@ def test_stored_runs_are_reused_from_a_clone_at_another_path(tmp_path, monkeypat
     (second / "bench" / "inputs.txt").write_text("a\n")    # but changed inputs still rerun
     run(second)
     assert len(calls()) == 2 * len(rows)
+
+
+def test_grid_default_and_with_k50():
+    base = study.grid(2.0)
+    names = [r["name"] for r in base]
+    assert len(names) == len(set(names)) == 7 * 2 + 4 * 2 + 2       # + anchors 1 and 3
+    assert {r["k"] for r in base} == {1, 10}
+    passes = [r["K"] * r["k"] for r in base]
+    assert passes == sorted(passes)
+    more = study.grid(2.0, (1, 10, 50))
+    k50 = [r for r in more if r["k"] == 50]
+    assert sorted(r["K"] for r in k50 if r["model"] == "ar") == list(study.AR_STEPS)
+    assert sorted(r["K"] for r in k50 if r["model"] == "uniform") == list(study.UNIFORM_STEPS)
+    assert "ar-K20-k50-a2" in {r["name"] for r in k50}
+    assert [r for r in more if r["k"] != 50] == base
