@@ -250,7 +250,7 @@ def plot(args, results):
 
 def write_commands(args, rows, inputs):
     """OUT/commands.sh: the study command, then each ardiff run and its evaluate command."""
-    py = shlex.quote(sys.executable)
+    py = shlex.quote(os.path.normpath(sys.executable))
     lines = ["#!/usr/bin/env bash", "# Regenerates this folder (run from tools/).",
              "set -euo pipefail", "", "# the whole study in one command:",
              f"{py} -m ardiff_ref.study " + shlex.join(sys.argv[1:]), "",
@@ -270,7 +270,7 @@ def write_commands(args, rows, inputs):
 def append_score_command(args):
     with open(os.path.join(args.out, "commands.sh"), "a") as f:
         f.write(portable("\n# scored (results.csv, results.md, quality_vs_steps.png) with:\n"
-                         f"{shlex.quote(sys.executable)} -m ardiff_ref.study "
+                         f"{shlex.quote(os.path.normpath(sys.executable))} -m ardiff_ref.study "
                          + shlex.join(sys.argv[1:]) + "\n"))
 
 
