@@ -14,8 +14,8 @@ Rows run cheapest first (K*k); `--max-passes P` leaves out rows with K*k > P (li
 run in results.md) when the device is too slow for them. Each run's jsonl and command are kept
 in OUT/runs/ and a rerun skips rows already done with the same command, model files and inputs
 (sha256 in the meta; paths inside the repository are compared relative to tools/, so a clone
-at another path reuses the committed runs). Then every row is scored (evaluate.score) and OUT/results.csv,
-OUT/results.md, OUT/quality_vs_steps.png and OUT/commands.sh are written.
+at another path reuses the committed runs). Then every row is scored (evaluate.score) and
+OUT/results.csv, OUT/results.md, OUT/quality_vs_steps.png and OUT/commands.sh are written.
 `--phase generate` needs only the ardiff binary (no metric packages: for a lent GPU machine);
 `--phase score` scores the runs already in OUT. Seconds per input are the run's own batch
 timings (encoder + K decoder passes + MBR, summed over batches / inputs; no start-up).
