@@ -30,23 +30,30 @@ def test_portable_paths():
     assert study.portable(text) == "--data ../../shared/data/multi30k-de-en --out ../bench/results/x"
 
 
+
+def fake_ardiff(path, log):
+    """A stand-in for `ardiff generate MODEL -i IN -o OUT ...`: logs MODEL, one line per input."""
+    import stat
+    path.write_text("#!/bin/sh\n"
+                    f"echo \"$2\" >> {log}\n"
+                    "while read -r line; do echo '{\"output\": \"x\"}'; done < \"$4\" > \"$6\"\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+
+
+def fake_model(d, name):
+    d.mkdir(parents=True)
+    for f in study.MODEL_FILES:
+        (d / f).write_text(name + f)
+    return str(d)
+
+
 def test_stored_runs_are_reused_only_for_the_same_model_and_inputs(tmp_path):
     """A replaced model or new inputs under the same paths must run again, not reuse old runs."""
     import argparse
-    import stat
     log = tmp_path / "calls.txt"
     fake = tmp_path / "fake-ardiff"
-    fake.write_text("#!/bin/sh\n"                      # generate MODEL -i IN -o OUT ...
-                    f"echo \"$2\" >> {log}\n"
-                    "while read -r line; do echo '{\"output\": \"x\"}'; done < \"$4\" > \"$6\"\n")
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    models = {}
-    for name in ("ar", "uni"):
-        d = tmp_path / name
-        d.mkdir()
-        for f in study.MODEL_FILES:
-            (d / f).write_text(name + f)
-        models[name] = str(d)
+    fake_ardiff(fake, log)
+    models = {name: fake_model(tmp_path / name, name) for name in ("ar", "uni")}
     inputs = tmp_path / "inputs.txt"
     inputs.write_text("a\nb\n")
     args = argparse.Namespace(ardiff=str(fake), ar_model=models["ar"], uniform_model=models["uni"],
@@ -77,21 +84,13 @@ def test_stored_runs_are_reused_from_a_clone_at_another_path(tmp_path, monkeypat
     tools/), and a meta written with absolute paths (older study versions) still matches."""
     import argparse
     import shutil
-    import stat
     log = tmp_path / "calls.txt"
 
     def make_repo(root):
-        (root / "models" / "ar").mkdir(parents=True)
-        (root / "models" / "uni").mkdir()
         for name in ("ar", "uni"):
-            for f in study.MODEL_FILES:
-                (root / "models" / name / f).write_text(name + f)
+            fake_model(root / "models" / name, name)
         (root / "build").mkdir()
-        fake = root / "build" / "ardiff"
-        fake.write_text("#!/bin/sh\n"
-                        f"echo \"$2\" >> {log}\n"
-                        "while read -r line; do echo '{\"output\": \"x\"}'; done < \"$4\" > \"$6\"\n")
-        fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+        fake_ardiff(root / "build" / "ardiff", log)
         (root / "bench").mkdir()
         (root / "bench" / "inputs.txt").write_text("a\nb\n")
 
