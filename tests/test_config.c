@@ -30,6 +30,7 @@ static const kv k_valid[] = {
     {"model", "max_src_len", "512"},
     {"model", "layer_norm_eps", "1e-12"},
     {"model", "type_vocab_size", "2"},
+    {"model", "time_att", NULL}, /* optional (default true): absent unless overridden */
     {"diffusion", "diffusion_steps", "2000"},
     {"diffusion", "noise_schedule", "sqrt"},
     {"diffusion", "end_point_scale", "2.0"},
@@ -136,12 +137,14 @@ static void test_valid(void)
     CHECK(c.steps == 20 && c.candidates == 50 && c.schedule == AD_SCHED_AR &&
               !strcmp(c.schedule_name, "ar"), "generate defaults");
     CHECK(!c.sentence_case && !strcmp(c.case_name, "none"), "case default");
+    CHECK(c.time_att == 1, "time_att default (absent key): %d", c.time_att);
 
     /* [generate] given, values in other spellings */
     kv ov[] = {{"diffusion", "rescale_timesteps", "No"}, {"tokenizer", "lowercase", "0"},
                {"model", "layer_norm_eps", "0.00001"}, {"diffusion", "end_point_scale", "+3"},
-               {"model", "vocab_size", "30522   # V; = lines of vocab.txt"}};
-    write_ini(ov, 5, "\n[generate]\nsteps = 10\ncandidates = 5\nschedule = Uniform\n"
+               {"model", "vocab_size", "30522   # V; = lines of vocab.txt"},
+               {"model", "time_att", "False"}};
+    write_ini(ov, 6, "\n[generate]\nsteps = 10\ncandidates = 5\nschedule = Uniform\n"
                      "case = Sentence\n");
     s = load(&c);
     CHECK(s == ARDIFF_OK, "generate: %s", ardiff_last_error());
@@ -149,6 +152,7 @@ static void test_valid(void)
               !strcmp(c.schedule_name, "uniform"), "generate values");
     CHECK(c.sentence_case && !strcmp(c.case_name, "sentence"), "case = Sentence");
     CHECK(c.vocab_size == 30522, "inline comment: %d", c.vocab_size);
+    CHECK(c.time_att == 0, "time_att = False: %d", c.time_att);
     CHECK(c.rescale_timesteps == 0 && c.lowercase == 0 && c.layer_norm_eps == 1e-5 &&
               c.end_point_scale == 3.0, "bool/real spellings");
     CHECK(g_warnings == 0, "generate warned: %s", g_log);
@@ -160,6 +164,7 @@ static void test_valid(void)
 static void test_missing(void)
 {
     for (int i = 0; i < N_VALID; i++) {
+        if (!k_valid[i].val) continue; /* an optional key */
         char frag[128];
         snprintf(frag, sizeof frag, "[%s] missing key '%s'", k_valid[i].sec, k_valid[i].key);
         expect_bad(k_valid[i].sec, k_valid[i].key, NULL, frag);
@@ -195,6 +200,7 @@ static void test_numbers(void)
     expect_bad("diffusion", "end_point_scale", "-2", "is out of range");
     expect_bad("diffusion", "rescale_timesteps", "maybe", "is not a boolean");
     expect_bad("diffusion", "rescale_timesteps", "2", "is not a boolean");
+    expect_bad("model", "time_att", "txl", "[model] time_att = 'txl' is not a boolean");
     expect_bad("tokenizer", "lowercase", "\"\"", "lowercase = '' is not a boolean");
 }
 

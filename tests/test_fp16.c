@@ -383,8 +383,9 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--devices")) spec = argv[i + 1];
     int dev[KU_MAX_DEVICES], ndev = 0;
     if (nd > 0 && ardiff_devices_select(spec, dev, KU_MAX_DEVICES, &ndev) == ARDIFF_OK) {
-        const char *fixtures[] = {"tiny-a", "tiny-b", "tiny-c"};
-        for (int i = 0; i < 3; i++) run_fixture(fixtures[i], dev, ndev);
+        const char *fixtures[] = {"tiny-a", "tiny-b", "tiny-c", "tiny-d"};
+        for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++)
+            run_fixture(fixtures[i], dev, ndev);
     }
     return check_summary("test_fp16");
 }

@@ -330,7 +330,8 @@ int main(int argc, char **argv)
         return 1;
     }
     CHECK(ndev >= require, "%d devices selected, %d required", ndev, require);
-    const char *fixtures[] = {"tiny-a", "tiny-b", "tiny-c"};
-    for (int i = 0; i < 3; i++) run_fixture(fixtures[i], dev, ndev);
+    const char *fixtures[] = {"tiny-a", "tiny-b", "tiny-c", "tiny-d"};
+    for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++)
+        run_fixture(fixtures[i], dev, ndev);
     return check_summary("test_parity");
 }

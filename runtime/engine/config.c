@@ -33,6 +33,7 @@ typedef struct field {
 #define INT_DEF(sec, m, lo, hi, d) {sec, #m, F_INT, OFF(m), lo, hi, 0, 0, NULL, 0, d}
 #define REAL(sec, m, lo, hi) {sec, #m, F_REAL, OFF(m), 0, 0, lo, hi, NULL, 0, NULL}
 #define BOOL(sec, m) {sec, #m, F_BOOL, OFF(m), 0, 0, 0, 0, NULL, 0, NULL}
+#define BOOL_DEF(sec, m, d) {sec, #m, F_BOOL, OFF(m), 0, 0, 0, 0, NULL, 0, d}
 #define STR(sec, key, m, ch, d) \
     {sec, key, F_STR, OFF(m), 0, 0, 0, 0, ch, sizeof(((ad_model_config *)0)->m), d}
 
@@ -53,6 +54,7 @@ static const field k_fields[] = {
     INT("model", max_src_len, 1, BIG),
     REAL("model", layer_norm_eps, 0.0, 1.0),
     INT("model", type_vocab_size, 1, 65536),
+    BOOL_DEF("model", time_att, "true"),
     INT("diffusion", diffusion_steps, 1, BIG),
     STR("diffusion", "noise_schedule", noise_schedule, "sqrt", NULL),
     REAL("diffusion", end_point_scale, 0.0, 1e6),

@@ -4,10 +4,11 @@
  *   [model]      vocab_size hidden_size encoder_layers encoder_heads encoder_intermediate_size
  *                decoder_layers decoder_heads in_channels out_channels time_channels
  *                max_pos_len tgt_len max_src_len layer_norm_eps type_vocab_size
+ *                time_att (optional, default true: the official time conditioning)
  *   [diffusion]  diffusion_steps noise_schedule(sqrt) end_point_scale rescale_timesteps
  *   [tokenizer]  type(wordpiece) vocab lowercase pad_id cls_id sep_id unk_id mask_id
  *   [generate]   steps(20) candidates(50) schedule(ar|uniform, ar)   -- all optional
- * Every key of [model], [diffusion] and [tokenizer] is required. Comments: '#' or ';' lines,
+ * Every key of [model] (but time_att), [diffusion] and [tokenizer] is required. Comments: '#' or ';' lines,
  * and after a value ("k = 1  # note"), but NOT after a section header: iniparser 4.1 rejects
  * "[generate]  # note" as a syntax error. Numbers are parsed strictly
  * (no trailing junk, no overflow, ranges checked); booleans are true/false/1/0/yes/no (any
@@ -36,6 +37,9 @@ typedef struct ad_model_config {
     int max_src_len;               /* source truncation (<= max_pos_len) */
     int type_vocab_size;           /* BERT token type rows */
     double layer_norm_eps;
+    int time_att;                  /* 1 (official scripts): time as the key-side term of each
+                                    * decoder self-attention; 0: one time MLP added to the decoder
+                                    * input, plain self-attention (official time_att=False) */
     /* [diffusion] */
     int diffusion_steps;           /* T */
     char noise_schedule[16];       /* "sqrt" */

@@ -35,6 +35,7 @@ struct ad_fwd {
     ocl_buf *src_ids, *src_mask, *e, *e_qkv, *e_att, *e_tmp, *e_ff, *ckv;
     ocl_buf *tab, *row_in, *row_cand;
     ocl_buf *z, *x0, *x0c, *hres, *hn, *wide, *qkv, *att, *ff, *ffg, *temb, *tm, *R, *ids, *scores;
+    ocl_buf *ones;       /* time_att = 0: int32 [N] of 1, the self-attention's (no-op) mask */
 };
 
 /* Makes a group of weights readable at f->w's offsets (wstore.h). */
@@ -143,6 +144,15 @@ static ardiff_status plan_buffers(ad_fwd *f)
     AD_TRY(alloc_f(f, &f->temb, (size_t)f->N * f->ct));
     AD_TRY(alloc_f(f, &f->tm, (size_t)f->N * 4 * f->ct));
     AD_TRY(alloc_f(f, &f->R, L * f->N * h));
+    if (!f->c->time_att) {
+        int32_t *one = malloc((size_t)f->N * sizeof *one);
+        if (!one) return ad_fail(ARDIFF_E_OOM, "out of host memory");
+        for (int i = 0; i < f->N; i++) one[i] = 1;
+        ardiff_status st = ocl_buf_alloc(f->dev, (size_t)f->N * sizeof(int32_t), &f->ones);
+        if (st == ARDIFF_OK) st = ocl_buf_write(f->dev, f->ones, 0, one, (size_t)f->N * sizeof *one);
+        free(one);
+        AD_TRY(st);
+    }
     AD_TRY(ocl_buf_alloc(f->dev, M * sizeof(int32_t), &f->ids));
     AD_TRY(alloc_f(f, &f->scores, (size_t)f->round_chunk * f->V));
     return reserve_gemms(f);
@@ -220,7 +230,7 @@ void ad_fwd_free(ad_fwd *f)
     ocl_buf *bufs[] = {f->enorm, f->abar, f->src_ids, f->src_mask, f->e, f->e_qkv,
                        f->e_att, f->e_tmp, f->e_ff, f->ckv, f->tab, f->row_in, f->row_cand,
                        f->z, f->x0, f->x0c, f->hres, f->hn, f->wide, f->qkv, f->att, f->ff,
-                       f->ffg, f->temb, f->tm, f->R, f->ids, f->scores};
+                       f->ffg, f->temb, f->tm, f->R, f->ids, f->scores, f->ones};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) ocl_buf_free(bufs[i]);
     ad_wstore_free(f->ws);
     ocl_dev_free(f->dev);
@@ -332,15 +342,21 @@ static ardiff_status decoder_layer(ad_fwd *f, int l, size_t M)
     const ad_dec_layer_w *L = &f->w->dec[l];
     size_t h = f->h, N = f->N, Me = (size_t)f->B * f->S;
     ocl_dev *dev = f->dev;
-    /* self-attention with the key-side time term */
+    /* self-attention: with the key-side time term (time_att), else plain (an all-ones mask
+     * shared by every row) */
     AD_TRY(ln(f, f->hres, f->hn, M, (int)h, L->n1_g, L->n1_b));
     AD_TRY(lin(f, f->hn, 0, M, h, L->qkv_w, 3 * h, f->qkv, 0, 0.0f));
     size_t rs = N * 3 * h;
     ops_seq q = {f->qkv, 0, rs, 3 * h}, k = {f->qkv, h, rs, 3 * h}, v = {f->qkv, 2 * h, rs, 3 * h};
-    ops_seq R = {f->R, (size_t)l * N * h, 0, h}; /* row stride 0: every row shares R_l */
     ops_seq_out o = {f->att, 0, N * h, h};
-    AD_TRY(ops_attention_self_time(dev, q, k, v, R, f->W, L->u, f->W, L->w, o, f->rows, (int)N,
-                                   f->Hd, f->dhd));
+    if (f->c->time_att) {
+        ops_seq R = {f->R, (size_t)l * N * h, 0, h}; /* row stride 0: every row shares R_l */
+        AD_TRY(ops_attention_self_time(dev, q, k, v, R, f->W, L->u, f->W, L->w, o, f->rows,
+                                       (int)N, f->Hd, f->dhd));
+    } else {
+        AD_TRY(ops_attention_encoder(dev, q, k, v, f->ones, 0, 0, o, f->rows, (int)N, f->Hd,
+                                     f->dhd));
+    }
     AD_TRY(lin(f, f->att, 0, M, h, L->o_w, h, f->hres, 0, 1.0f));
     AD_TRY(bias(f, f->hres, M, h, L->o_b, OPS_ACT_NONE));
     /* cross-attention: row r reads source r / kv_group */
@@ -377,10 +393,18 @@ static ardiff_status decoder(ad_fwd *f, int s)
         AD_TRY(ops_scale(f->dev, f->z, 0, d, f->hres, 0, h, (int)M, (int)h, 1.0f));
     }
     AD_TRY(ops_pos_add(f->dev, f->hres, 0, f->W, w->dec_pos, f->rows, f->N, (int)h));
+    if (!f->c->time_att) { /* + time_trans(temb) [N, h], the same for every row */
+        size_t ct = f->ct, N = f->N;
+        AD_TRY(lin(f, f->temb, 0, N, ct, w->tin0_w, 4 * ct, f->tm, 0, 0.0f));
+        AD_TRY(bias(f, f->tm, N, 4 * ct, w->tin0_b, OPS_ACT_SILU));
+        AD_TRY(lin(f, f->tm, 0, N, 4 * ct, w->tin2_w, h, f->R, 0, 0.0f));
+        AD_TRY(bias(f, f->R, N, h, w->tin2_b, OPS_ACT_NONE));
+        AD_TRY(ops_pos_add(f->dev, f->hres, 0, f->R, 0, f->rows, f->N, (int)h));
+    }
     AD_TRY(ln(f, f->hres, f->hres, M, (int)h, w->dec_ln_g, w->dec_ln_b));
     for (int l = 0; l < f->c->decoder_layers; l++) {
         AD_TRY(wuse(f, AD_WG_DEC_LAYER, l));
-        AD_TRY(time_term(f, l));
+        if (f->c->time_att) AD_TRY(time_term(f, l));
         AD_TRY(decoder_layer(f, l, M));
     }
     AD_TRY(wuse(f, AD_WG_DEC_POST, 0));

@@ -78,7 +78,7 @@ ardiff_status ardiff_model_describe(const ardiff_model *m, char *buf, size_t cap
              "parameters       %zu (%.1f MB as fp32)\n"
              "encoder          %d layers, hidden %d, %d heads, FFN %d, max source %d tokens\n"
              "decoder          %d layers, hidden %d, %d heads (head dim %d), GEGLU FFN %d\n"
-             "diffusion space  d_emb %d (in %d, out %d), time features %d\n"
+             "diffusion space  d_emb %d (in %d, out %d), time features %d, %s\n"
              "target length    N = %d (max positions %d)\n"
              "vocabulary       %d (%s, %s, %s)\n"
              "diffusion        T = %d, %s schedule, anchor scale %g, rescaled timesteps %s\n"
@@ -87,7 +87,9 @@ ardiff_status ardiff_model_describe(const ardiff_model *m, char *buf, size_t cap
              c->encoder_heads, c->encoder_intermediate_size, c->max_src_len, c->decoder_layers,
              c->hidden_size, c->decoder_heads, c->hidden_size / c->decoder_heads,
              4 * c->hidden_size, c->in_channels, c->in_channels, c->out_channels,
-             c->time_channels, c->tgt_len, c->max_pos_len, c->vocab_size, c->tokenizer_type,
+             c->time_channels,
+             c->time_att ? "key-side in self-attention (time_att)" : "added to the input (time_att false)",
+             c->tgt_len, c->max_pos_len, c->vocab_size, c->tokenizer_type,
              c->vocab, c->lowercase ? "lowercased" : "cased", c->diffusion_steps,
              c->noise_schedule, c->end_point_scale, c->rescale_timesteps ? "yes" : "no", c->steps,
              c->candidates, c->schedule_name, c->case_name);

@@ -89,15 +89,23 @@ static void plan_decoder(plan *p, const ad_model_config *c, ad_weights *w)
     add(p, &w->dec_pos, c->max_pos_len, h, "position_embeddings.weight");
     add(p, &w->dec_ln_g, h, 0, "LayerNorm.weight");
     add(p, &w->dec_ln_b, h, 0, "LayerNorm.bias");
+    if (!c->time_att) {
+        add(p, &w->tin0_w, 4 * ct, ct, "time_trans.0.weight");
+        add(p, &w->tin0_b, 4 * ct, 0, "time_trans.0.bias");
+        add(p, &w->tin2_w, h, 4 * ct, "time_trans.2.weight");
+        add(p, &w->tin2_b, h, 0, "time_trans.2.bias");
+    }
     for (int l = 0; l < c->decoder_layers; l++) {
         ad_dec_layer_w *L = &w->dec[l];
         const char *b = "transformer_blocks";
-        add(p, &L->t0_w, 4 * ct, ct, "%s.%d.time_trans.0.weight", b, l);
-        add(p, &L->t0_b, 4 * ct, 0, "%s.%d.time_trans.0.bias", b, l);
-        add(p, &L->t2_w, h, 4 * ct, "%s.%d.time_trans.2.weight", b, l);
-        add(p, &L->t2_b, h, 0, "%s.%d.time_trans.2.bias", b, l);
-        add(p, &L->u, H, dh, "%s.%d.r_w_bias", b, l);
-        add(p, &L->w, H, dh, "%s.%d.r_r_bias", b, l);
+        if (c->time_att) {
+            add(p, &L->t0_w, 4 * ct, ct, "%s.%d.time_trans.0.weight", b, l);
+            add(p, &L->t0_b, 4 * ct, 0, "%s.%d.time_trans.0.bias", b, l);
+            add(p, &L->t2_w, h, 4 * ct, "%s.%d.time_trans.2.weight", b, l);
+            add(p, &L->t2_b, h, 0, "%s.%d.time_trans.2.bias", b, l);
+            add(p, &L->u, H, dh, "%s.%d.r_w_bias", b, l);
+            add(p, &L->w, H, dh, "%s.%d.r_r_bias", b, l);
+        }
         add(p, &L->qkv_w, h, h, "%s.%d.attn1.to_q.weight", b, l);
         add(p, SINK(p), h, h, "%s.%d.attn1.to_k.weight", b, l);
         add(p, SINK(p), h, h, "%s.%d.attn1.to_v.weight", b, l);

@@ -26,8 +26,8 @@ typedef struct ad_enc_layer_w {
 } ad_enc_layer_w;
 
 typedef struct ad_dec_layer_w {
-    size_t t0_w, t0_b, t2_w, t2_b; /* time_trans: [4c, c], [4c]; [h, 4c], [h] */
-    size_t u, w;                   /* r_w_bias, r_r_bias [H, dh] */
+    size_t t0_w, t0_b, t2_w, t2_b; /* time_trans: [4c, c], [4c]; [h, 4c], [h] (time_att only) */
+    size_t u, w;                   /* r_w_bias, r_r_bias [H, dh] (time_att only) */
     size_t qkv_w;                  /* attn1 to_q, to_k, to_v [3h, h] */
     size_t o_w, o_b;               /* attn1.to_out.0 */
     size_t cq_w;                   /* attn2.to_q [h, h] */
@@ -48,6 +48,7 @@ typedef struct ad_weights {
     int has_up, has_down;
     size_t up0_w, up0_b, up2_w, up2_b;       /* input_up_proj: [2h, d], [h, 2h] */
     size_t dec_pos, dec_ln_g, dec_ln_b;
+    size_t tin0_w, tin0_b, tin2_w, tin2_b;   /* time_att = 0: time_trans [4c, c], [4c]; [h, 4c], [h] */
     ad_dec_layer_w dec[AD_MAX_LAYERS];
     size_t down0_w, down0_b, down2_w, down2_b; /* output_down_proj: [2h, h], [out, 2h] */
     size_t emb, lm_b;                         /* word embedding = lm_head.weight [V, d]; bias [V] */

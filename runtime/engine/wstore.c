@@ -71,7 +71,8 @@ static ardiff_status make_plan(const ad_model_config *c, const ad_weights *w, wp
     p->pre = p->n;
     push(p, AD_WG_DEC_PRE, 0, w->has_up ? w->up0_w : w->dec_pos);
     p->dec0 = p->n;
-    for (int l = 0; l < c->decoder_layers; l++) push(p, AD_WG_DEC_LAYER, l, w->dec[l].t0_w);
+    for (int l = 0; l < c->decoder_layers; l++)
+        push(p, AD_WG_DEC_LAYER, l, c->time_att ? w->dec[l].t0_w : w->dec[l].qkv_w);
     p->post = p->n;
     push(p, AD_WG_DEC_POST, 0, w->has_down ? w->down0_w : w->emb); /* empty without down-proj */
     p->head = p->n;
@@ -123,8 +124,17 @@ static ardiff_status make_view(const ad_model_config *c, const wplan *p, ad_weig
     AD_TRY(rebase(&v->dec_pos, 1, pre));
     AD_TRY(rebase(&v->dec_ln_g, 1, pre));
     AD_TRY(rebase(&v->dec_ln_b, 1, pre));
-    for (int l = 0; l < c->decoder_layers; l++)
-        AD_TRY(rebase((size_t *)&v->dec[l], NFIELDS(ad_dec_layer_w), &p->g[p->dec0 + l]));
+    if (!c->time_att) {
+        size_t tin[] = {v->tin0_w, v->tin0_b, v->tin2_w, v->tin2_b};
+        AD_TRY(rebase(tin, 4, pre));
+        v->tin0_w = tin[0], v->tin0_b = tin[1], v->tin2_w = tin[2], v->tin2_b = tin[3];
+    }
+    for (int l = 0; l < c->decoder_layers; l++) {
+        ad_dec_layer_w *L = &v->dec[l];
+        if (!c->time_att) /* no per-layer time weights: offsets never read, kept in the group */
+            L->t0_w = L->t0_b = L->t2_w = L->t2_b = L->u = L->w = p->g[p->dec0 + l].start;
+        AD_TRY(rebase((size_t *)L, NFIELDS(ad_dec_layer_w), &p->g[p->dec0 + l]));
+    }
     if (v->has_down) {
         size_t down[] = {v->down0_w, v->down0_b, v->down2_w, v->down2_b};
         AD_TRY(rebase(down, 4, &p->g[p->post]));

@@ -11,13 +11,13 @@ SECTIONS = {
     "model": ["vocab_size", "hidden_size", "encoder_layers", "encoder_heads",
               "encoder_intermediate_size", "decoder_layers", "decoder_heads", "in_channels",
               "out_channels", "time_channels", "max_pos_len", "tgt_len", "max_src_len",
-              "layer_norm_eps", "type_vocab_size"],
+              "layer_norm_eps", "type_vocab_size", "time_att"],
     "diffusion": ["diffusion_steps", "noise_schedule", "end_point_scale", "rescale_timesteps"],
     "tokenizer": ["type", "vocab", "lowercase", "pad_id", "cls_id", "sep_id", "unk_id", "mask_id"],
     "generate": ["steps", "candidates", "schedule", "case"],
 }
 # keys that may be absent (the dataclass default applies); to_ini writes them only when set
-OPTIONAL = {("generate", "case"): "none"}
+OPTIONAL = {("generate", "case"): "none", ("model", "time_att"): True}
 # INI key -> dataclass field where they differ (tokenizer/generate keys are prefixed)
 _FIELD = {("tokenizer", k): "tok_" + k for k in SECTIONS["tokenizer"]}
 _FIELD.update({("generate", k): "gen_" + k for k in SECTIONS["generate"]})
@@ -40,6 +40,9 @@ class ModelConfig:
     max_src_len: int = 0            # 0: max_pos_len (official truncation)
     layer_norm_eps: float = 1e-12
     type_vocab_size: int = 2
+    # official time_att: True (every released script) = time only as the key-side term of each
+    # decoder self-attention; False = one time MLP added to the decoder input (GENIE's way)
+    time_att: bool = True
     diffusion_steps: int = 2000
     noise_schedule: str = "sqrt"
     end_point_scale: float = 2.0

@@ -151,8 +151,9 @@ def _hydra_to_flags(argv):
 
 
 def config_from_args(args, vocab, ids):
-    if not args.time_att or args.att_strategy != "txl":
-        raise ConversionError("only time_att=True att_strategy=txl models are supported")
+    if args.time_att and args.att_strategy != "txl":
+        raise ConversionError("att_strategy %r is not supported (only txl; with time_att=false "
+                              "it does not matter)" % args.att_strategy)
     sched = {"xy_uniform": "ar", "uniform": "uniform"}.get(args.schedule_sampler)
     if sched is None:
         raise ConversionError("unsupported schedule_sampler %r" % args.schedule_sampler)
@@ -171,7 +172,7 @@ def config_from_args(args, vocab, ids):
             tok_lowercase=args.lowercase, tok_pad_id=ids["[PAD]"], tok_cls_id=ids["[CLS]"],
             tok_sep_id=ids["[SEP]"], tok_unk_id=ids["[UNK]"], tok_mask_id=ids["[MASK]"],
             gen_steps=args.gen_timesteps, gen_candidates=args.num_samples, gen_schedule=sched,
-            gen_case=args.case)
+            gen_case=args.case, time_att=args.time_att)
     except ValueError as e:
         raise ConversionError("bad run options: %s" % e)
 

@@ -58,6 +58,11 @@ MODELS = {
     "tiny-c": dict(hidden_size=16, encoder_heads=4, in_channels=16, out_channels=16,
                    time_channels=7, tgt_len=8, max_pos_len=20, encoder_layers=1,
                    decoder_layers=1),
+    # official time_att=False: one time MLP added to the decoder input, plain self-attention
+    # (no per-layer time weights); projections on both sides, 2 + 2 layers
+    "tiny-d": dict(time_att=False, hidden_size=32, encoder_heads=4, in_channels=12,
+                   out_channels=12, time_channels=16, tgt_len=10, max_pos_len=32,
+                   encoder_layers=2, decoder_layers=2),
 }
 SEED = 20240521
 CANDIDATES = 3

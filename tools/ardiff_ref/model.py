@@ -1,4 +1,12 @@
-"""The AR-Diffusion network (official CrossAttention_Diffusion_LM, time_att=True, att_strategy=txl).
+"""The AR-Diffusion network (official CrossAttention_Diffusion_LM, att_strategy=txl).
+
+time_att=True (every official script): time enters only as a key-side term of each decoder
+self-attention (per-layer time_trans, r_w_bias, r_r_bias). Because softmax ignores a term that
+is the same for every key, that term carries no information when all target tokens share one
+timestep (the uniform schedule; the AR schedule's first and last steps): such a model cannot
+see its noise level. time_att=False (official option, not used by the scripts): one top-level
+time_trans MLP whose output is added to the decoder input before its LayerNorm (GENIE's way);
+blocks then have plain self-attention and no time parameters.
 
 state_dict keys and shapes equal the official ones (see docs/model-format.md):
   encoder.*                                 BERT encoder (bert.py)
@@ -7,7 +15,8 @@ state_dict keys and shapes equal the official ones (see docs/model-format.md):
   word_embedding.weight [V, d]              tied: lm_head.weight is the same tensor
   position_ids [1, max_pos_len] (int64 buffer), position_embeddings.weight [max_pos_len, h]
   LayerNorm.{weight,bias}, lm_head.{weight,bias}
-  transformer_blocks.{i}.{r_w_bias,r_r_bias} [heads, d_head], .time_trans.{0,2}.*,
+  time_trans.{0,2}.{weight,bias}           only if time_att=False: [4c_t, c_t], [h, 4c_t]
+  transformer_blocks.{i}.{r_w_bias,r_r_bias} [heads, d_head], .time_trans.{0,2}.* (time_att only),
      .attn1/.attn2.{to_q,to_k,to_v}.weight, .attn{1,2}.to_out.0.{weight,bias},
      .ff.net.0.proj.{weight,bias} [8h, h], .ff.net.2.{weight,bias}, .norm{1,2,3}.{weight,bias}
 Decoder inputs are always per-token code timesteps tau [B, N] (uniform schedule = equal rows).
@@ -78,6 +87,11 @@ class Attention(nn.Module):
         bd = torch.matmul(q + w[None, :, None, :], R.transpose(-1, -2))
         return self._finish((ac + bd) * self.scale, v)
 
+    def self_attention(self, x):
+        """Plain self-attention, no mask (time_att=False)."""
+        q, k, v = self._split(self.to_q(x)), self._split(self.to_k(x)), self._split(self.to_v(x))
+        return self._finish(torch.matmul(q, k.transpose(-1, -2)) * self.scale, v)
+
     def cross_attention(self, x, ctx, ctx_mask):
         q, k, v = self._split(self.to_q(x)), self._split(self.to_k(ctx)), self._split(self.to_v(ctx))
         scores = torch.matmul(q, k.transpose(-1, -2)) * self.scale
@@ -113,10 +127,12 @@ class DecoderBlock(nn.Module):
         super().__init__()
         h, heads, ct = cfg.hidden_size, cfg.decoder_heads, cfg.time_channels
         self.heads = heads
-        self.dropout = nn.Dropout(dropout)
-        self.time_trans = nn.Sequential(nn.Linear(ct, 4 * ct), nn.SiLU(), nn.Linear(4 * ct, h))
-        self.r_w_bias = nn.Parameter(torch.rand(heads, h // heads))
-        self.r_r_bias = nn.Parameter(torch.rand(heads, h // heads))
+        self.time_att = cfg.time_att
+        if self.time_att:
+            self.dropout = nn.Dropout(dropout)
+            self.time_trans = nn.Sequential(nn.Linear(ct, 4 * ct), nn.SiLU(), nn.Linear(4 * ct, h))
+            self.r_w_bias = nn.Parameter(torch.rand(heads, h // heads))
+            self.r_r_bias = nn.Parameter(torch.rand(heads, h // heads))
         self.attn1 = Attention(h, heads, att_dropout)
         self.ff = FeedForward(h, dropout)
         self.attn2 = Attention(h, heads, att_dropout)
@@ -126,8 +142,11 @@ class DecoderBlock(nn.Module):
         self.norm3 = nn.LayerNorm(h, eps=eps)
 
     def forward(self, x, temb, ctx, ctx_mask):
-        R = self.attn1._split(self.time_trans(self.dropout(temb)))   # [B, heads, N, dh]
-        x = x + self.attn1.self_attention_txl(self.norm1(x), R, self.r_w_bias, self.r_r_bias)
+        if self.time_att:
+            R = self.attn1._split(self.time_trans(self.dropout(temb)))   # [B, heads, N, dh]
+            x = x + self.attn1.self_attention_txl(self.norm1(x), R, self.r_w_bias, self.r_r_bias)
+        else:
+            x = x + self.attn1.self_attention(self.norm1(x))
         x = x + self.attn2.cross_attention(self.norm2(x), ctx, ctx_mask)
         return x + self.ff(self.norm3(x))
 
@@ -153,6 +172,9 @@ class ArDiffusionLM(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.lm_head = nn.Linear(d, cfg.vocab_size)
         self.lm_head.weight = self.word_embedding.weight            # tied
+        if not cfg.time_att:
+            ct = cfg.time_channels
+            self.time_trans = nn.Sequential(nn.Linear(ct, 4 * ct), nn.SiLU(), nn.Linear(4 * ct, h))
         self.transformer_blocks = nn.ModuleList(
             [DecoderBlock(cfg, dropout, att_dropout) for _ in range(cfg.decoder_layers)])
 
@@ -167,8 +189,11 @@ class ArDiffusionLM(nn.Module):
         if hasattr(self, "input_up_proj"):
             x = self.input_up_proj(x)
         N = x.shape[1]
-        x = self.dropout(self.LayerNorm(x + self.position_embeddings.weight[:N]))
         temb = timestep_embedding(model_time(tau, self.cfg), self.cfg.time_channels)
+        x = x + self.position_embeddings.weight[:N]
+        if not self.cfg.time_att:
+            x = x + self.time_trans(temb)
+        x = self.dropout(self.LayerNorm(x))
         for blk in self.transformer_blocks:
             x = blk(x, temb, enc, src_mask)
         if hasattr(self, "output_down_proj"):

@@ -25,7 +25,7 @@ import time
 import torch
 import torch.distributed as dist
 
-from . import trainlib
+from . import convert, trainlib
 from .losses import DiffusionLoss, summarise
 from .schedule import NoiseSchedule
 from .timesteps import make_schedule
@@ -52,6 +52,10 @@ def parser():
     g.add_argument("--end_point_scale", type=float, default=2.0)
     g.add_argument("--schedule", "--schedule_sampler", dest="schedule", default="xy_uniform",
                    choices=("xy_uniform", "ar", "uniform"))
+    g.add_argument("--time_att", type=convert._bool, default=True,
+                   help="true (official scripts): time as the key-side self-attention term; "
+                        "false: a time MLP added to the decoder input (GENIE's way; the only way "
+                        "a uniform-schedule model can see its noise level)")
     g.add_argument("--src_emb_init", choices=("bert", "tgt"), default="bert",
                    help="tgt: encoder word embeddings = decoder ones x random projection "
                         "(not official; helps short runs learn the conditioning)")
@@ -73,6 +77,9 @@ def parser():
     g.add_argument("--device", default="auto",
                    help="cpu, cuda, cuda:N or auto (cuda when available; under torchrun each rank "
                         "takes cuda:LOCAL_RANK)")
+    g.add_argument("--stop_at", type=int, default=0,
+                   help="stop (checkpoint, export) at this step; the lr schedule still follows "
+                        "--total_steps (0: stop at total_steps)")
     g.add_argument("--max_minutes", type=float, default=0,
                    help="stop (save, export) after this much training wall time (0: no limit)")
     g = ap.add_argument_group("bookkeeping")
@@ -264,7 +271,7 @@ def main(argv=None):
         log("data: %d pairs, %.2f%% targets truncated to tgt_len %d; model %.2fM parameters"
             % (len(tr.data), 100 * tr.data.truncated, args.tgt_len,
                sum(p.numel() for p in tr.model.parameters()) / 1e6), rank)
-        tr.train()
+        tr.train(args.stop_at or None)
     if rank == 0:
         out = args.export or os.path.join(args.out_dir, "model")
         trainlib.export(tr, out, args.export_weights, args.export_dtype, log=lambda s: log(s))

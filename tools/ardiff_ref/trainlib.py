@@ -29,7 +29,7 @@ def model_config(args, vocab, tok):
         diffusion_steps=args.diffusion_steps, end_point_scale=args.end_point_scale,
         tok_pad_id=tok.pad_id, tok_cls_id=tok.cls_id, tok_sep_id=tok.sep_id,
         tok_unk_id=tok.unk_id, tok_mask_id=tok.mask_id, gen_steps=args.gen_timesteps,
-        gen_candidates=args.num_samples,
+        gen_candidates=args.num_samples, time_att=getattr(args, "time_att", True),
         gen_schedule="uniform" if args.schedule == "uniform" else "ar")
 
 
@@ -181,6 +181,6 @@ def export(trainer, out_dir, which="ema", dtype="f32", log=print):
             "--end_point_scale", str(cfg.end_point_scale),
             "--schedule_sampler", "uniform" if cfg.gen_schedule == "uniform" else "xy_uniform",
             "--gen_timesteps", str(cfg.gen_steps), "--num_samples", str(cfg.gen_candidates),
-            "--case", a.gen_case]
+            "--case", a.gen_case, "--time_att", "true" if cfg.time_att else "false"]
     convert.convert(argv, log=log)
     return out_dir

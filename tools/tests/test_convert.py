@@ -166,3 +166,28 @@ def test_unpickling_is_restricted(tmp_path, vocab_file):
     with pytest.raises(ConversionError, match="cannot read"):
         convert([path, "--vocab", vocab_file, "--out", str(tmp_path / "x")] + FLAGS, log=_silent)
     assert not (tmp_path / "x").exists()
+
+
+def test_time_att_false_round_trip(tmp_path, vocab_file):
+    """An official time_att=False checkpoint converts (top-level time_trans, no per-layer time
+    weights), model.ini records time_att = false, and the outputs are identical."""
+    cfg = ModelConfig.from_official(intermediate_size=128, num_attention_heads=4, in_channels=16,
+                                    out_channels=16, time_channels=16, tgt_len=12, max_pos_len=32,
+                                    vocab_size=len(VOCAB), encoder_layers=2, decoder_layers=2,
+                                    tok_cls_id=2, tok_sep_id=3, tok_unk_id=1, tok_mask_id=4,
+                                    time_att=False)
+    torch.manual_seed(3)
+    m = ArDiffusionLM(cfg).eval()
+    ckpt = save_official_checkpoint(m, str(tmp_path / "run" / "model"), 10)
+    with pytest.raises(ConversionError, match="unexpected tensor: time_trans.0.weight"):
+        convert([ckpt, "--vocab", vocab_file, "--out", str(tmp_path / "x")] + FLAGS, log=_silent)
+    out = str(tmp_path / "conv")
+    convert([ckpt, "--vocab", vocab_file, "--out", out, "--time_att", "false"] + FLAGS,
+            log=_silent)
+    assert "time_att = false" in open(os.path.join(out, "model.ini")).read()
+    m2, cfg2, _ = load_model_dir(out)
+    assert cfg2.time_att is False
+    for a, b in zip(_outputs(m), _outputs(m2)):
+        assert torch.equal(a, b)
+    # the default (official scripts) writes no key, so existing model.ini files are unchanged
+    assert "time_att" not in ModelConfig(**{**cfg.__dict__, "time_att": True}).to_ini()

@@ -117,3 +117,54 @@ def test_per_token_time_is_a_key_side_term():
         out2 = m.denoise(z, t2, enc, mask)
         assert not torch.allclose(out2, base)
         assert torch.equal(m.denoise(z, tau, enc, mask), base)
+
+
+def test_official_time_term_is_blind_to_a_timestep_shared_by_all_tokens():
+    """time_att=True (every official script): the time term is the same for every key when all
+    tokens share one timestep, and softmax drops it, so the output does not depend on that
+    timestep at all: a uniform-schedule model of this architecture cannot see its noise level.
+    time_att=False (official option; GENIE's way) adds time to the input and does see it."""
+    m = _tiny()
+    ids, mask, z, _ = _inputs(m)
+    with torch.no_grad():
+        enc = m.encode(ids, mask)
+        outs = [m.denoise(z, torch.full((z.shape[0], z.shape[1]), t), enc, mask)
+                for t in (0, 300, 1999)]
+    for o in outs[1:]:
+        assert torch.allclose(o, outs[0], atol=1e-5)
+    a = _tiny(time_att=False)
+    assert not any("r_w_bias" in k or k.startswith("transformer_blocks.0.time") for k in a.state_dict())
+    assert tuple(a.state_dict()["time_trans.2.weight"].shape) == (32, 64)
+    with torch.no_grad():
+        enc = a.encode(ids, mask)
+        outs = [a.denoise(z, torch.full((z.shape[0], z.shape[1]), t), enc, mask)
+                for t in (0, 300, 1999)]
+    for o in outs[1:]:
+        assert (o - outs[0]).abs().max() > 1e-2
+
+
+def test_additive_time_is_added_to_the_input_before_the_layer_norm():
+    """time_att=False: decoder input = up_proj(z) + position + time_trans(temb), then LayerNorm;
+    blocks run plain self-attention. Checked against the network written out by hand."""
+    from ardiff_ref.model import model_time
+    a = _tiny(time_att=False)
+    ids, mask, z, tau = _inputs(a)
+    with torch.no_grad():
+        enc = a.encode(ids, mask)
+        got = a.denoise(z, tau, enc, mask)
+        N = z.shape[1]
+        x = a.input_up_proj(z) + a.position_embeddings.weight[:N]
+        x = x + a.time_trans(timestep_embedding(model_time(tau, a.cfg), a.cfg.time_channels))
+        x = a.LayerNorm(x)
+        for blk in a.transformer_blocks:
+            y = blk.norm1(x)
+            at = blk.attn1
+            B, L, h = y.shape
+            q, k, v = (t.view(B, L, at.heads, at.dim_head).transpose(1, 2)
+                       for t in (at.to_q(y), at.to_k(y), at.to_v(y)))
+            p = (q @ k.transpose(-1, -2) * at.dim_head ** -0.5).softmax(-1)
+            x = x + at.to_out[0]((p @ v).transpose(1, 2).reshape(B, L, h))
+            x = x + blk.attn2.cross_attention(blk.norm2(x), enc, mask)
+            x = x + blk.ff(blk.norm3(x))
+        want = a.output_down_proj(x)
+    assert torch.allclose(got, want, atol=1e-5)
