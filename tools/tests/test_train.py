@@ -184,3 +184,25 @@ def test_export_writes_case(data_dir, tmp_path):
     _, cfg, _ = load_model_dir(out)
     assert cfg.gen_case == "sentence"
     assert "case = sentence" in open(os.path.join(out, "model.ini")).read()
+
+
+def test_time_att_false_trains_exports_and_stops_at(data_dir, tmp_path):
+    """--time_att false builds the additive-time network, exports it with time_att = false in
+    model.ini (the reference reloads the same weights), and --stop_at ends the run early
+    without changing the lr schedule of --total_steps."""
+    out = tmp_path / "run"
+    train.main(["--data", str(data_dir), "--vocab", str(data_dir / "vocab.txt"),
+                "--out_dir", str(out), "--intermediate_size", "64", "--num_attention_heads", "2",
+                "--in_channels", "8", "--tgt_len", "10", "--max_pos_len", "12",
+                "--encoder_layers", "1", "--decoder_layers", "1", "--batch_size", "8",
+                "--warmup_steps", "2", "--total_steps", "40", "--stop_at", "3",
+                "--log_interval", "1", "--schedule", "uniform", "--time_att", "false"])
+    st = torch.load(out / "checkpoint.pt", weights_only=False)
+    assert st["step"] == 3 and st["args"]["total_steps"] == 40
+    assert "time_trans.0.weight" in st["model"]
+    assert not any(k.startswith("transformer_blocks.0.time_trans") for k in st["model"])
+    model, cfg, _ = load_model_dir(str(out / "model"))
+    assert cfg.time_att is False and cfg.gen_schedule == "uniform"
+    assert "time_att = false" in open(out / "model" / "model.ini").read()
+    for (name, p), e in zip(model.named_parameters(), st["ema"]):
+        assert torch.equal(p.detach(), e), name
