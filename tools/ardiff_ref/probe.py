@@ -3,13 +3,17 @@ noised copy of it, by noise level. A quick diagnosis of an under-trained model (
 denoise" from "denoises, but sampling from pure noise collapses").
 
     python3 -m ardiff_ref.probe MODEL_DIR [MODEL_DIR ...] [--task commongen|multi30k|aeslc]
-                                [--n 64] [--t 0 100 500 1000 1500 1999]
+                                [--n 64] [--t 0 100 500 1000 1500 1999] [--wrong-source]
 
 For the first n inputs of the task's valid split (test.* is never read): the first reference is
 tokenised into the target ([CLS] ... [SEP], pads to N), every token is noised to the same code
 timestep t (q_sample with a fixed seed), the model predicts x0 given the source, x0 is clamped
 to the nearest embedding, and the printed figure is the fraction of non-pad target tokens
 recovered exactly.
+
+--wrong-source adds a control line per model: the same targets and noise, but each input's
+source replaced by the next input's. The gap between the two lines is what the model takes from
+its source (no gap: it ignores the source and denoises from the target side alone).
 """
 import argparse
 
@@ -50,6 +54,11 @@ def probe(model_dir, rows, steps, seed=0):
     return out
 
 
+def wrong_source(rows):
+    """[(source, reference)] -> the same references, each with the next row's source."""
+    return [(rows[(i + 1) % len(rows)][0], r) for i, (_, r) in enumerate(rows)]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model_dir", nargs="+")
@@ -57,6 +66,8 @@ def main(argv=None):
     ap.add_argument("--data", default=evaluate.DATA, help="the shared data folder (default %(default)s)")
     ap.add_argument("--n", type=int, default=64)
     ap.add_argument("--t", type=int, nargs="+", default=[0, 100, 500, 1000, 1500, 1999])
+    ap.add_argument("--wrong-source", action="store_true",
+                    help="also probe with every source replaced by the next input's (control)")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -67,6 +78,9 @@ def main(argv=None):
     for d in args.model_dir:
         res = probe(d, rows, args.t)
         print(f"{d}: " + ", ".join(f"t={t} {a:.3f}" for t, a in res))
+        if args.wrong_source:
+            res = probe(d, wrong_source(rows), args.t)
+            print(f"{d} (wrong source): " + ", ".join(f"t={t} {a:.3f}" for t, a in res))
 
 
 if __name__ == "__main__":

@@ -60,3 +60,16 @@ def test_real_model_scores_are_fractions_and_reproducible():
 def test_out_of_range_timestep_is_refused():
     with pytest.raises(SystemExit, match="outside"):
         probe_mod.probe(FIX, ROWS, [2000])
+
+
+def test_wrong_source_control_keeps_targets_and_rotates_sources(monkeypatch, capsys):
+    assert probe_mod.wrong_source(ROWS) == [(ROWS[1][0], ROWS[0][1]), (ROWS[2][0], ROWS[1][1]),
+                                            (ROWS[0][0], ROWS[2][1])]
+    seen = []
+    monkeypatch.setattr(probe_mod, "probe", lambda d, rows, steps: seen.append(rows) or
+                        [(t, 0.5) for t in steps])
+    monkeypatch.setattr(probe_mod.evaluate, "load_eval", lambda task, data, split: {
+        "inputs": [s for s, _ in ROWS], "refs": [[r] for _, r in ROWS]})
+    probe_mod.main([FIX, "--wrong-source", "--t", "0"])
+    assert seen == [ROWS, probe_mod.wrong_source(ROWS)]
+    assert "(wrong source): t=0 0.500" in capsys.readouterr().out
