@@ -10,10 +10,16 @@
 #
 #   OUT=.gpu/out bash tools/gpu_train.sh MINUTES TASK...     TASK: commongen multi30k aeslc
 #
-# Results: $OUT/machine.txt and one $OUT/TASK.tar.gz per task (ar-model/, uniform-model/, both
-# logs and metrics.jsonl): few files, as the device tool returns at most 8. Unpack with
-# `tar -xzf TASK.tar.gz` and move ar-model to models/TASK-small, uniform-model to
-# models/TASK-small-uniform. The flags are the CPU recipes' (bench/results/claim-*/training/)
+# RUNS (default "ar uniform uniform-addtime") names the models trained per task: ar (AR-Diffusion,
+# official time_att), uniform (the same architecture with the uniform schedule: it cannot see its
+# timestep, docs/model-format.md), uniform-addtime and ar-addtime (--time_att false: time added
+# to the decoder input, GENIE's way).
+# Results: $OUT/machine.txt and one archive, TASK/NAME-model/, TASK/NAME.log and
+# TASK/NAME-metrics.jsonl per task and run, cut into $OUT/results.tar.gz.part-aa, -ab, ... of
+# 15 MiB (the device tool returns at most 8 files of 16 MiB, 64 MiB in all; 3 tasks x 3 runs of
+# these sizes make about 50 MiB). Unpack with `cat results.tar.gz.part-* | tar -xzf -` and move
+# TASK/ar-model to models/TASK-small, TASK/uniform-model to models/TASK-small-uniform,
+# TASK/X-addtime-model to models/TASK-small-addtime[-uniform]. The flags are the CPU recipes' (bench/results/claim-*/training/)
 # with batch $BATCH (default 256) and 300 warm-up steps; CommonGen's are those of the bundled
 # models (models/commongen-small/README.md). DEVICE=cpu runs the same on the CPU (a smoke test).
 set -u
@@ -24,6 +30,12 @@ MIN=$1; shift
 OUT=${OUT:-.gpu/out}
 DEVICE=${DEVICE:-cuda}
 BATCH=${BATCH:-256}
+RUNS=${RUNS:-ar uniform uniform-addtime}
+for r in $RUNS; do
+  case $r in ar|uniform|ar-addtime|uniform-addtime) ;;
+    *) echo "gpu_train: unknown run '$r' in RUNS (ar uniform ar-addtime uniform-addtime)" >&2; exit 2 ;;
+  esac
+done
 ROOT=$(pwd)
 [ -f "$ROOT/tools/ardiff_ref/train.py" ] || { echo "gpu_train: run from the repository root" >&2; exit 2; }
 PY=python3
@@ -56,14 +68,15 @@ WORK=$(mktemp -d)
 export PYTHONUNBUFFERED=1
 { [ "$DEVICE" = cuda ] && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
   "$PY" -c 'import torch; print("torch", torch.__version__)'
-  echo "minutes $MIN, batch $BATCH, device $DEVICE, tasks $*"; } | tee "$OUT/machine.txt"
+  echo "minutes $MIN, batch $BATCH, device $DEVICE, tasks $*, runs $RUNS"; } | tee "$OUT/machine.txt"
 cd "$ROOT/tools"
 for t in "$@"; do
   task_args "$t"
   mkdir -p "$WORK/$t"
-  for s in xy_uniform uniform; do
-    name=ar; [ $s = uniform ] && name=uniform
+  for name in $RUNS; do
+    s=xy_uniform; [ "${name%-addtime}" = uniform ] && s=uniform
     extra=(); [ "$DEVICE" = cpu ] && extra=(--threads 1)
+    [ "${name%-addtime}" != "$name" ] && extra+=(--time_att false)
     "$PY" -m ardiff_ref.train --data "$DATA" --vocab "$ROOT/models/$MODEL/vocab.txt" "${ARGS[@]}" \
       --device "$DEVICE" "${extra[@]}" --log_interval 200 --save_interval 1000000 --max_minutes "$MIN" \
       --schedule $s --out_dir "$WORK/$t/$name-run" --export "$WORK/$t/$name-model" \
@@ -73,13 +86,15 @@ done
 wait
 status=0
 for t in "$@"; do
-  for name in ar uniform; do
+  for name in $RUNS; do
     cp "$WORK/$t/$name-run/metrics.jsonl" "$WORK/$t/$name-metrics.jsonl" 2>/dev/null
     [ -f "$WORK/$t/$name-model/model.safetensors" ] || { echo "gpu_train: $t $name failed:"; tail -n 5 "$WORK/$t/$name.log"; status=1; }
     echo "$t $name: $(grep -E '^step|time limit' "$WORK/$t/$name.log" | tail -n 2 | tr '\n' ' ')"
   done
-  tar -czf "$OUT/$t.tar.gz" -C "$WORK/$t" --exclude='*-run' .
 done
+tar -czf - -C "$WORK" --exclude='*-run' "$@" | split -b 15m - "$OUT/results.tar.gz.part-"
+total=$(cat "$OUT"/results.tar.gz.part-* | wc -c)
+[ "$total" -gt $((60 * 1024 * 1024)) ] && echo "gpu_train: warning: results are $total bytes; the device tool returns at most 64 MiB" >&2
 ls -la "$OUT"
 rm -rf "$WORK"
 exit $status
