@@ -4,9 +4,13 @@
 # (every run of every task at once), each exported as an ardiff model directory (fp16 weights).
 # Written as the one prepared call for a lent GPU machine (the device tool): run from the repo
 # root. The GPU machine has no ../shared: carry copies of the train splits (nothing else is read)
-# under .gpu/data/ (ignored by git), with carry [".gpu/data"] (about 12 MiB):
-#   for d in commongen multi30k-de-en aeslc; do
-#     mkdir -p .gpu/data/$d && cp ../shared/data/$d/train.* .gpu/data/$d/; done
+# under .gpu/data/ (ignored by git), gzip-compressed (the trainer reads train.src.gz and
+# train.tgt.gz as it is), with carry [".gpu/data"] (about 5.6 MiB; the working tree and the
+# carried paths must stay under the device tool's 64 MiB, and the repository is about 57 MiB):
+#   for d in commongen multi30k-de-en aeslc; do mkdir -p .gpu/data/$d
+#     for s in src tgt; do f=../shared/data/$d/train.$s
+#       if [ -f $f ]; then gzip -9 -n -c $f > .gpu/data/$d/train.$s.gz; else cp $f.gz .gpu/data/$d/; fi
+#   done; done
 #
 #   OUT=.gpu/out bash tools/gpu_train.sh MINUTES TASK...     TASK: commongen multi30k aeslc
 #
@@ -58,7 +62,7 @@ task_args() {
   esac
   DATA=$ROOT/../shared/data/$DIR
   [ -d "$DATA" ] || DATA=$ROOT/.gpu/data/$DIR
-  [ -f "$DATA/train.tgt" ] || { echo "gpu_train: no $DIR train split in ../shared/data or .gpu/data" >&2; exit 1; }
+  [ -f "$DATA/train.tgt" ] || [ -f "$DATA/train.tgt.gz" ] || { echo "gpu_train: no $DIR train split in ../shared/data or .gpu/data" >&2; exit 1; }
   [ -f "$ROOT/models/$MODEL/vocab.txt" ] || { echo "gpu_train: models/$MODEL/vocab.txt missing" >&2; exit 1; }
 }
 for t in "$@"; do task_args "$t"; done     # check every task before starting any run

@@ -15,6 +15,7 @@ import sys
 
 import torch
 
+from .evaluate import open_text
 from .generate import generate
 from .modeldir import load_model_dir
 
@@ -34,7 +35,7 @@ def main(argv=None):
                                      "their `source` field, as bench/results keeps them)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    with open(args.outputs, encoding="utf-8") as f:
+    with open_text(args.outputs) as f:
         rows = [json.loads(line) for line in f if line.strip()][:args.n]
     model, cfg, tok = load_model_dir(args.model_dir)
     if args.anchor_scale > 0:

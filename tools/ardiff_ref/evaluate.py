@@ -18,6 +18,7 @@ Only the valid split is read: test.* files are never opened. --limit N scores th
 inputs (the file must then hold N outputs); it is stated in the output.
 """
 import argparse
+import gzip
 import json
 import os
 import sys
@@ -29,13 +30,22 @@ DATA = os.path.join(REPO, "..", "shared", "data")
 TASK_DIRS = {"commongen": "commongen", "multi30k": "multi30k-de-en", "aeslc": "aeslc"}
 
 
+def open_text(path):
+    """A UTF-8 text file for reading; gzip-compressed when its name ends in .gz (the committed
+    whole-split outputs are stored that way)."""
+    if path.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
 def _lines(path):
-    with open(path, encoding="utf-8") as f:
-        return f.read().split("\n")[:-1] if os.path.getsize(path) else []
+    with open_text(path) as f:
+        text = f.read()
+    return text.split("\n")[:-1] if text else []
 
 
 def _jsonl(path):
-    with open(path, encoding="utf-8") as f:
+    with open_text(path) as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
@@ -60,7 +70,7 @@ def load_eval(task, data_dir, split="valid"):
 def read_hyps(path, fmt="auto"):
     """-> (outputs, sources or None). jsonl: ardiff's --format jsonl; text: one per line."""
     if fmt == "auto":
-        fmt = "jsonl" if path.endswith(".jsonl") else "text"
+        fmt = "jsonl" if path.endswith((".jsonl", ".jsonl.gz")) else "text"
     if fmt == "text":
         return _lines(path), None
     rows = _jsonl(path)

@@ -172,3 +172,23 @@ def test_coco_falls_back_and_says_so_without_java(monkeypatch):
     got = metrics.coco_bleu_cider(HYPS, REFS, "ptb")
     assert got["tokenizer"] == "simple" and "java not found" in got["signature"]
     assert got["bleu4"] == pytest.approx(metrics.coco_bleu_cider(HYPS, REFS, "simple")["bleu4"])
+
+
+def test_hyps_read_the_same_from_gzipped_files(tmp_path):
+    """The committed whole-split outputs are outputs.jsonl.gz: read exactly as the plain file."""
+    import gzip
+
+    from ardiff_ref.evaluate import read_hyps
+    rows = ['{"index": 0, "output": "A dog runs.", "source": "hund"}',
+            '{"index": 1, "output": "Zébras \u4e2d", "source": null}']
+    plain = tmp_path / "o.jsonl"
+    plain.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with gzip.open(tmp_path / "o.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write("\n".join(rows) + "\n")
+    assert read_hyps(str(tmp_path / "o.jsonl.gz")) == read_hyps(str(plain)) == \
+        (["A dog runs.", "Zébras \u4e2d"], ["hund", None])
+    (tmp_path / "t.txt").write_text("one\ntwo\n", encoding="utf-8")
+    with gzip.open(tmp_path / "t.txt.gz", "wt", encoding="utf-8") as f:
+        f.write("one\ntwo\n")
+    assert read_hyps(str(tmp_path / "t.txt.gz")) == read_hyps(str(tmp_path / "t.txt")) == \
+        (["one", "two"], None)
