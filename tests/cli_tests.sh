@@ -181,6 +181,11 @@ expect "INI/tensor shape mismatch names the tensor" bash -c '[ $1 -ne 0 ] && gre
 mk; sed -i 's/^tgt_len = 12/tgt_len = twelve/' "$tmp/m/model.ini"
 out=$("$bin" info "$tmp/m" 2>&1); rc=$?
 expect "bad INI value names the key" bash -c '[ $1 -ne 0 ] && grep -q "tgt_len" <<<"$2"' _ $rc "$out"
+mk; sed -i '/^type_vocab_size/a time_att = false' "$tmp/m/model.ini"
+out=$("$bin" info "$tmp/m" 2>&1); rc=$?
+expect "time_att = false over time_att tensors names the missing tensor" bash -c '[ $1 -ne 0 ] && [ "$(wc -l <<<"$2")" = 1 ] && grep -q "time_trans.0.weight" <<<"$2"' _ $rc "$out"
+out=$("$bin" info "$(dirname "$fx")/tiny-d" 2>&1)
+expect "info names the additive time conditioning" grep -q "added to the input (time_att false)" <<<"$out"
 mk; sed -i '$d' "$tmp/m/vocab.txt"
 out=$("$bin" info "$tmp/m" 2>&1); rc=$?
 expect "short vocab names the file" bash -c '[ $1 -ne 0 ] && grep -q "vocab.txt" <<<"$2"' _ $rc "$out"
