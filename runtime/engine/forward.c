@@ -325,16 +325,24 @@ ardiff_status ad_fwd_begin(ad_fwd *f, int rows, int kv_group, const int32_t *inp
     return ops_rng_normal(f->dev, f->z, 0, f->row_in, 0, f->row_cand, 0, rows, f->N, f->d, seed, 0);
 }
 
-/* Layer l's time term R_l [N, h] from the step's time features temb (shared by all rows). */
-static ardiff_status time_term(ad_fwd *f, int l)
+/* f->R[off .. off + N*h) = time_trans(temb) = W2·SiLU(W0·temb + b0) + b2, [N, h], from the
+ * step's time features (shared by all rows): a layer's key-side term (time_att) or the
+ * decoder-input term (time_att = 0). */
+static ardiff_status time_mlp(ad_fwd *f, size_t w0, size_t b0, size_t w2, size_t b2, size_t off)
 {
     size_t N = f->N, ct = f->ct, h = f->h;
+    AD_TRY(lin(f, f->temb, 0, N, ct, w0, 4 * ct, f->tm, 0, 0.0f));
+    AD_TRY(bias(f, f->tm, N, 4 * ct, b0, OPS_ACT_SILU));
+    AD_TRY(lin(f, f->tm, 0, N, 4 * ct, w2, h, f->R, off, 0.0f));
+    return ops_bias_act(f->dev, f->R, off, h, f->W, b2, f->R, off, h, (int)N, (int)h,
+                        OPS_ACT_NONE);
+}
+
+/* Layer l's time term R_l [N, h] at f->R + l*N*h. */
+static ardiff_status time_term(ad_fwd *f, int l)
+{
     const ad_dec_layer_w *L = &f->w->dec[l];
-    AD_TRY(lin(f, f->temb, 0, N, ct, L->t0_w, 4 * ct, f->tm, 0, 0.0f));
-    AD_TRY(bias(f, f->tm, N, 4 * ct, L->t0_b, OPS_ACT_SILU));
-    AD_TRY(lin(f, f->tm, 0, N, 4 * ct, L->t2_w, h, f->R, (size_t)l * N * h, 0.0f));
-    return ops_bias_act(f->dev, f->R, (size_t)l * N * h, h, f->W, L->t2_b, f->R,
-                        (size_t)l * N * h, h, (int)N, (int)h, OPS_ACT_NONE);
+    return time_mlp(f, L->t0_w, L->t0_b, L->t2_w, L->t2_b, (size_t)l * f->N * f->h);
 }
 
 static ardiff_status decoder_layer(ad_fwd *f, int l, size_t M)
@@ -394,11 +402,7 @@ static ardiff_status decoder(ad_fwd *f, int s)
     }
     AD_TRY(ops_pos_add(f->dev, f->hres, 0, f->W, w->dec_pos, f->rows, f->N, (int)h));
     if (!f->c->time_att) { /* + time_trans(temb) [N, h], the same for every row */
-        size_t ct = f->ct, N = f->N;
-        AD_TRY(lin(f, f->temb, 0, N, ct, w->tin0_w, 4 * ct, f->tm, 0, 0.0f));
-        AD_TRY(bias(f, f->tm, N, 4 * ct, w->tin0_b, OPS_ACT_SILU));
-        AD_TRY(lin(f, f->tm, 0, N, 4 * ct, w->tin2_w, h, f->R, 0, 0.0f));
-        AD_TRY(bias(f, f->R, N, h, w->tin2_b, OPS_ACT_NONE));
+        AD_TRY(time_mlp(f, w->tin0_w, w->tin0_b, w->tin2_w, w->tin2_b, 0));
         AD_TRY(ops_pos_add(f->dev, f->hres, 0, f->R, 0, f->rows, f->N, (int)h));
     }
     AD_TRY(ln(f, f->hres, f->hres, M, (int)h, w->dec_ln_g, w->dec_ln_b));
