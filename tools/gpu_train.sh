@@ -26,7 +26,9 @@
 # TASK/ar-model to models/TASK-small, TASK/uniform-model to models/TASK-small-uniform,
 # TASK/X-addtime-model to models/TASK-small-addtime[-uniform]. The flags are the CPU recipes' (bench/results/claim-*/training/)
 # with batch $BATCH (default 256) and 300 warm-up steps; CommonGen's are those of the bundled
-# models (models/commongen-small/README.md). DEVICE=cpu runs the same on the CPU (a smoke test).
+# models (models/commongen-small/README.md), plus --tf32 (TF32=0 leaves it out: the bundled
+# models were trained without it). machine.txt ends with the GPU's utilization every 20 s.
+# DEVICE=cpu runs the same on the CPU (a smoke test).
 set -u
 usage() { echo "usage: OUT=DIR bash tools/gpu_train.sh MINUTES TASK...  (TASK: commongen multi30k aeslc)" >&2; exit 2; }
 [ $# -ge 2 ] || usage
@@ -36,6 +38,8 @@ OUT=${OUT:-.gpu/out}
 DEVICE=${DEVICE:-cuda}
 BATCH=${BATCH:-256}
 RUNS=${RUNS:-ar uniform uniform-addtime}
+TF32=${TF32:-1}     # 1: fp32 matrix products on TF32 tensor cores (trainer --tf32; CUDA only)
+[ -n "${RUNS// /}" ] || { echo "gpu_train: RUNS is empty (ar uniform ar-addtime uniform-addtime)" >&2; exit 2; }
 for r in $RUNS; do
   case $r in ar|uniform|ar-addtime|uniform-addtime) ;;
     *) echo "gpu_train: unknown run '$r' in RUNS (ar uniform ar-addtime uniform-addtime)" >&2; exit 2 ;;
@@ -73,7 +77,12 @@ WORK=$(mktemp -d)
 export PYTHONUNBUFFERED=1
 { [ "$DEVICE" = cuda ] && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
   "$PY" -c 'import torch; print("torch", torch.__version__)'
-  echo "minutes $MIN, batch $BATCH, device $DEVICE, tasks $*, runs $RUNS"; } | tee "$OUT/machine.txt"
+  echo "minutes $MIN, batch $BATCH, device $DEVICE, tasks $*, runs $RUNS, tf32 $TF32"; } | tee "$OUT/machine.txt"
+UTIL_PID=
+if [ "$DEVICE" = cuda ]; then   # GPU load every 20 s: tells the next lease whether the runs were GPU-bound
+  nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv,noheader -l 20 \
+    > "$WORK/gpu-util.txt" 2>&1 & UTIL_PID=$!
+fi
 cd "$ROOT/tools"
 for t in "$@"; do
   task_args "$t"
@@ -81,6 +90,7 @@ for t in "$@"; do
   for name in $RUNS; do
     s=xy_uniform; [ "${name%-addtime}" = uniform ] && s=uniform
     extra=(); [ "$DEVICE" = cpu ] && extra=(--threads 1)
+    [ "$DEVICE" != cpu ] && [ "$TF32" = 1 ] && extra+=(--tf32)
     [ "${name%-addtime}" != "$name" ] && extra+=(--time_att false)
     "$PY" -m ardiff_ref.train --data "$DATA" --vocab "$ROOT/models/$MODEL/vocab.txt" "${ARGS[@]}" \
       --device "$DEVICE" "${extra[@]}" --log_interval 200 --save_interval 1000000 --max_minutes "$MIN" \
@@ -88,7 +98,11 @@ for t in "$@"; do
       > "$WORK/$t/$name.log" 2>&1 &
   done
 done
-wait
+wait $(jobs -p | grep -vx "${UTIL_PID:-none}")
+if [ -n "$UTIL_PID" ]; then
+  kill "$UTIL_PID" 2>/dev/null; wait "$UTIL_PID" 2>/dev/null
+  { echo "GPU utilization (nvidia-smi, every 20 s):"; cat "$WORK/gpu-util.txt"; } >> "$OUT/machine.txt"
+fi
 status=0
 for t in "$@"; do
   for name in $RUNS; do

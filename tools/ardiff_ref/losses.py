@@ -58,12 +58,21 @@ def diffusion_loss(model, ns, tgt_ids, src_ids, src_mask, tau, eps0, eps, ignore
     return loss, terms
 
 
-def summarise(terms):
-    """Weighted means of the terms (floats) for logging; t0 counted over tau == 0 tokens."""
+TERMS = ("loss", "mse_t0", "ce", "tT")
+
+
+def term_sums(terms):
+    """Weighted sums of the terms and the weight sum, one tensor on the terms' device
+    ([loss, mse_t0, ce, tT, weight]): read it when needed, not every step."""
     w = terms["weight"].detach()
-    n = float(w.sum())
-    out = {k: float((terms[k].detach() * w).sum()) / n for k in ("loss", "mse_t0", "ce", "tT")}
-    return out
+    return torch.stack([(terms[k].detach() * w).sum() for k in TERMS] + [w.sum()])
+
+
+def summarise_sums(sums):
+    """term_sums as floats -> weighted means of the terms, for logging (t0 over tau == 0
+    tokens)."""
+    n = float(sums[len(TERMS)])
+    return {k: float(sums[i]) / n for i, k in enumerate(TERMS)}
 
 
 class DiffusionLoss(nn.Module):

@@ -26,7 +26,7 @@ import torch
 import torch.distributed as dist
 
 from . import convert, trainlib
-from .losses import DiffusionLoss, summarise
+from .losses import DiffusionLoss, summarise_sums, term_sums
 from .schedule import NoiseSchedule
 from .timesteps import make_schedule
 
@@ -77,6 +77,9 @@ def parser():
     g.add_argument("--device", default="auto",
                    help="cpu, cuda, cuda:N or auto (cuda when available; under torchrun each rank "
                         "takes cuda:LOCAL_RANK)")
+    g.add_argument("--tf32", action="store_true",
+                   help="on CUDA, let fp32 matrix products use TF32 tensor cores (torch's "
+                        "default is off; no effect on a CPU)")
     g.add_argument("--stop_at", type=int, default=0,
                    help="stop (checkpoint, export) at this step; the lr schedule still follows "
                         "--total_steps (0: stop at total_steps)")
@@ -127,6 +130,28 @@ def setup_distributed():
 def log(msg, rank=0):
     if rank == 0:
         print(msg, file=sys.stderr, flush=True)
+
+
+class StepStats:
+    """One step's log values, with the loss terms still on the device (no sync per step)."""
+
+    def __init__(self, sums, gnorm, t0_frac, lr):
+        self.sums, self.gnorm, self.t0_frac, self.lr = sums, gnorm, t0_frac, lr
+
+    @staticmethod
+    def read(steps):
+        """[StepStats] -> [dict of floats], with one device-to-host copy for all of them."""
+        sums = torch.stack([s.sums for s in steps]).tolist()
+        gn = [s.gnorm for s in steps]
+        gn = torch.stack(gn).tolist() if gn[0] is not None else gn
+        out = []
+        for s, row, g in zip(steps, sums, gn):
+            d = summarise_sums(row)
+            d["t0_frac"], d["lr"] = s.t0_frac, s.lr
+            if g is not None:
+                d["grad_norm"] = g
+            out.append(d)
+        return out
 
 
 class Trainer:
@@ -193,24 +218,30 @@ class Trainer:
         for group in self.opt.param_groups:
             group["lr"] = a.lr * lr_lambda(self.step, a)
         self.model.train()
-        tgt, src, mask, tau, eps0, eps = (t.to(self.dev) for t in (tgt, src, mask, tau, eps0, eps))
+        t0_frac = float((tau == 0).float().mean())       # tau is still on the host here
+        tgt, src, mask, tau, eps0, eps = (self.to_dev(t) for t in (tgt, src, mask, tau, eps0, eps))
         loss, terms = self.net(tgt, src, mask, tau, eps0, eps)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         gnorm = None
         if a.grad_clip > 0:
-            gnorm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), a.grad_clip))
+            gnorm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), a.grad_clip).detach()
         self.opt.step()
-        with torch.no_grad():
-            for e, p in zip(self.ema, self.model.parameters()):
-                e.mul_(a.ema_rate).add_(p.detach(), alpha=1 - a.ema_rate)
+        with torch.no_grad():   # one fused launch per op on a GPU instead of two per tensor
+            params = [p.detach() for p in self.model.parameters()]
+            torch._foreach_mul_(self.ema, a.ema_rate)
+            torch._foreach_add_(self.ema, params, alpha=1 - a.ema_rate)
         self.step += 1
-        out = summarise(terms)
-        out["t0_frac"] = float((tau == 0).float().mean())
-        out["lr"] = self.opt.param_groups[0]["lr"]
-        if gnorm is not None:
-            out["grad_norm"] = gnorm
-        return out
+        # Nothing here waits for the device: the loss terms stay on it as sums until the log
+        # line reads them (StepStats), so a GPU keeps working while the next batch is prepared.
+        return StepStats(term_sums(terms), gnorm, t0_frac, self.opt.param_groups[0]["lr"])
+
+    def to_dev(self, t):
+        """Host tensor -> the model's device; on CUDA through pinned memory, without a sync
+        (a copy from pageable memory waits for the stream: every earlier kernel)."""
+        if self.dev.type == "cuda":
+            return t.pin_memory().to(self.dev, non_blocking=True)
+        return t.to(self.dev)
 
     def next_batch(self):
         return self.data.batch(self.data_pos, self.args.batch_size, self.rank, self.world,
@@ -230,6 +261,7 @@ class Trainer:
                 break
             acc.append(self.train_step(self.next_batch()))
             if self.step % a.log_interval == 0 or self.step == stop_at:
+                acc = StepStats.read(acc)
                 m = {k: sum(x[k] for x in acc) / len(acc) for k in acc[0]}
                 el = time.time() - t_start
                 sps = (self.step - s_start) / max(el, 1e-9)
@@ -254,6 +286,9 @@ def main(argv=None):
     args = parser().parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.tf32:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     rank, world = setup_distributed()
     tr = Trainer(args, rank, world)
     resume = args.resume

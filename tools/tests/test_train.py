@@ -206,3 +206,30 @@ def test_time_att_false_trains_exports_and_stops_at(data_dir, tmp_path):
     assert "time_att = false" in open(out / "model" / "model.ini").read()
     for (name, p), e in zip(model.named_parameters(), st["ema"]):
         assert torch.equal(p.detach(), e), name
+
+
+def test_step_stats_defer_the_read_and_match_the_weighted_means(data_dir, tmp_path):
+    from ardiff_ref.losses import term_sums
+    from ardiff_ref.train import StepStats
+    g = torch.Generator().manual_seed(5)
+    steps, want = [], []
+    for _ in range(3):
+        terms = {k: torch.rand(4, 6, generator=g) for k in ("loss", "mse_t0", "ce", "tT")}
+        terms["weight"] = (torch.rand(4, 6, generator=g) > 0.3).float()
+        n = float(terms["weight"].sum())
+        want.append({k: float((terms[k] * terms["weight"]).sum()) / n
+                     for k in ("loss", "mse_t0", "ce", "tT")})
+        steps.append(StepStats(term_sums(terms), torch.tensor(0.5), 0.25, 1e-3))
+    got = StepStats.read(steps)
+    for w, d in zip(want, got):
+        assert {k: d[k] for k in w} == w                   # exactly the per-step float formula
+        assert (d["t0_frac"], d["lr"], d["grad_norm"]) == (0.25, 1e-3, 0.5)
+    # a real step: the sums stay tensors until read, and the EMA is the official update
+    tr = _trainer(data_dir, tmp_path, "--ema_rate", "0.9", "--grad_clip", "1.0")
+    ema0 = [e.clone() for e in tr.ema]
+    st = tr.train_step(tr.next_batch())
+    assert isinstance(st.sums, torch.Tensor) and isinstance(st.gnorm, torch.Tensor)
+    for e0, e, p in zip(ema0, tr.ema, tr.model.parameters()):
+        assert torch.equal(e, e0.mul_(0.9).add_(p.detach(), alpha=1 - 0.9))
+    (d,) = StepStats.read([st])
+    assert d["loss"] > 0 and d["grad_norm"] > 0
