@@ -23,9 +23,45 @@ import torch.nn.functional as F
 from .diffusion import q_sample
 
 
+class _RoundingCE(torch.autograd.Function):
+    """Per-row cross entropy whose gradient has no subnormal floats.
+
+    The forward is F.cross_entropy's. Its gradient, softmax - onehot, holds the probabilities
+    of every other word: once training has separated the embeddings, many of them lie between
+    exp(-103) and exp(-87), the subnormal range of fp32, and x86 CPUs multiply subnormals
+    about 50x slower than normal floats (the two head GEMMs of the backward then took 70 % of
+    a CPU step). Here probabilities below exp(-80) (1.8e-35) count as 0: a gradient change
+    below 2e-35 per element. GPUs run subnormals at full speed and get the same numbers.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, target):
+        z = F.log_softmax(logits, dim=-1)                           # what cross_entropy computes
+        ctx.save_for_backward(z, target)
+        return -z.gather(1, target[:, None]).squeeze(1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        z, target = ctx.saved_tensors
+        # the operations of log_softmax's own backward after nll_loss's, in its order (so the
+        # result is torch's, bit for bit, wherever nothing was flushed): g * exp(z), then - g
+        # at the target
+        p = torch.exp(z.clamp(min=-80.0)).masked_fill_(z <= -80.0, 0.0).mul_(grad[:, None])
+        p.scatter_add_(1, target[:, None], -grad[:, None])
+        return p, None
+
+
+def rounding_ce(logits, target):
+    """logits [M, V], target [M] long -> [M] cross entropy (see _RoundingCE)."""
+    return _RoundingCE.apply(logits, target)
+
+
 def diffusion_loss(model, ns, tgt_ids, src_ids, src_mask, tau, eps0, eps, ignore_pad=False,
-                   pad_id=0, enc=None):
+                   pad_id=0, enc=None, ce_grad="flush"):
     """-> (loss scalar, terms dict of [B, N] tensors: mse, t0, mse_t0, tT, ce, loss, weight).
+
+    ce_grad: "flush" (rounding_ce: no subnormal gradients) or "torch" (F.cross_entropy's own
+    backward, as before 2026-11-29: bit-for-bit the runs of the models trained until then).
 
     model: ArDiffusionLM; ns: NoiseSchedule; tgt_ids [B, N] long; src_ids/src_mask [B, S];
     tau [B, N] long code timesteps; eps0, eps [B, N, d] standard normal noise.
@@ -45,8 +81,14 @@ def diffusion_loss(model, ns, tgt_ids, src_ids, src_mask, tau, eps0, eps, ignore
     logits = model.logits(x0)                                       # [B, N, V] = E x0 + b
     # rows of V contiguous: the same values as cross_entropy over logits.transpose(1, 2), but
     # ~1.7x faster fwd+bwd on CPU at V = 6000 (a strided class dim takes a slow path)
-    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt_ids.reshape(-1),
-                         reduction="none").view(tgt_ids.shape)
+    flat, ids = logits.reshape(-1, logits.shape[-1]), tgt_ids.reshape(-1)
+    if ce_grad == "flush":
+        ce = rounding_ce(flat, ids)
+    elif ce_grad == "torch":
+        ce = F.cross_entropy(flat, ids, reduction="none")
+    else:
+        raise ValueError(f"ce_grad must be 'flush' or 'torch', got {ce_grad!r}")
+    ce = ce.view(tgt_ids.shape)
     per_token = mse_t0 + ce + tT
     if ignore_pad:
         w = (tgt_ids != pad_id).to(per_token.dtype)
@@ -78,15 +120,17 @@ def summarise_sums(sums):
 class DiffusionLoss(nn.Module):
     """nn.Module wrapper so that DistributedDataParallel sees every parameter in forward."""
 
-    def __init__(self, model, ns, ignore_pad=False):
+    def __init__(self, model, ns, ignore_pad=False, ce_grad="flush"):
         super().__init__()
         self.model = model
         self.ns = ns
         self.ignore_pad = ignore_pad
+        self.ce_grad = ce_grad
 
     def forward(self, tgt_ids, src_ids, src_mask, tau, eps0, eps):
         enc = self.model.encode(src_ids, src_mask)
         loss, terms = diffusion_loss(self.model, self.ns, tgt_ids, src_ids, src_mask, tau, eps0,
-                                     eps, self.ignore_pad, self.model.cfg.tok_pad_id, enc=enc)
+                                     eps, self.ignore_pad, self.model.cfg.tok_pad_id, enc=enc,
+                                     ce_grad=self.ce_grad)
         loss = loss + 0.0 * self.model.encoder.pooler(enc).sum()   # official: 0 * pooler_output
         return loss, terms

@@ -233,3 +233,45 @@ def test_step_stats_defer_the_read_and_match_the_weighted_means(data_dir, tmp_pa
         assert torch.equal(e, e0.mul_(0.9).add_(p.detach(), alpha=1 - 0.9))
     (d,) = StepStats.read([st])
     assert d["loss"] > 0 and d["grad_norm"] > 0
+
+
+def test_ce_grad_torch_gives_the_same_loss(data_dir, tmp_path):
+    a = _trainer(data_dir, tmp_path / "a")
+    b = _trainer(data_dir, tmp_path / "b", "--ce_grad", "torch")
+    assert (a.loss_mod.ce_grad, b.loss_mod.ce_grad) == ("flush", "torch")
+    batch = a.next_batch()
+    g = torch.Generator().manual_seed(2)
+    tau, _ = a.sched.sample_training(8, g)
+    noise = (torch.randn(8, 10, 8, generator=g), torch.randn(8, 10, 8, generator=g))
+    a.model.eval(), b.model.eval()
+    la, lb = a.loss_mod(*batch, tau, *noise)[0], b.loss_mod(*batch, tau, *noise)[0]
+    assert torch.equal(la, lb)
+    with pytest.raises(SystemExit):
+        _trainer(data_dir, tmp_path / "c", "--ce_grad", "exact")
+
+
+def test_rounding_ce_is_cross_entropy_without_subnormal_gradients():
+    from ardiff_ref.losses import rounding_ce
+    g = torch.Generator().manual_seed(0)
+    tiny = torch.finfo(torch.float32).tiny                 # smallest normal fp32
+    for scale in (1.0, 30.0):                              # 30: logit gaps in the subnormal band
+        x = (torch.randn(64, 500, generator=g) * scale).requires_grad_()
+        y = torch.randint(0, 500, (64,), generator=g)
+        w = torch.rand(64, generator=g)
+        want = F.cross_entropy(x, y, reduction="none")
+        (want * w).sum().backward()
+        want_grad, x.grad = x.grad.clone(), None
+        got = rounding_ce(x, y)
+        (got * w).sum().backward()
+        assert torch.equal(got, want)                      # the forward is cross_entropy's
+        # torch's gradient, bit for bit, except probabilities below exp(-80), which count as 0
+        if scale == 1.0:
+            assert torch.equal(x.grad, want_grad)
+        assert torch.allclose(x.grad, want_grad, rtol=0, atol=2e-35)
+        sub = lambda t: int(((t != 0) & (t.abs() < tiny)).sum())
+        assert sub(x.grad) == 0
+        if scale == 30.0:
+            assert sub(want_grad) > 100                    # the case the function exists for
+    x = torch.randn(5, 12, dtype=torch.double, generator=g).requires_grad_()
+    y = torch.randint(0, 12, (5,), generator=g)
+    assert torch.autograd.gradcheck(lambda t: rounding_ce(t, y), (x,))
