@@ -20,7 +20,8 @@ COMMON=(--data "$DATA" --vocab "$ROOT/models/commongen-small/vocab.txt" --device
   --intermediate_size 512 --num_attention_heads 8 --in_channels 64 --tgt_len 24 --max_pos_len 32
   --encoder_layers 3 --decoder_layers 3 --batch_size 256 --lr 1e-3 --warmup_steps 300
   --total_steps 100000 --lr_schedule constant --ema_rate 0.999 --dropout 0.1 --att_dropout 0.1
-  --src_emb_init tgt --log_interval 200 --save_interval 1000000 --max_minutes "$MIN")
+  --src_emb_init tgt --log_interval 200 --save_interval 1000000 --max_minutes "$MIN"
+  --ce_grad torch)   # the CE backward of the bundled models (the trainer's default is now flush)
 cd tools
 for s in xy_uniform uniform; do
   name=ar; [ $s = uniform ] && name=uniform
