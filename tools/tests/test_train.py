@@ -275,3 +275,20 @@ def test_rounding_ce_is_cross_entropy_without_subnormal_gradients():
     x = torch.randn(5, 12, dtype=torch.double, generator=g).requires_grad_()
     y = torch.randint(0, 12, (5,), generator=g)
     assert torch.autograd.gradcheck(lambda t: rounding_ce(t, y), (x,))
+
+
+def test_bench_train_times_both_modes_from_one_checkpoint(data_dir, tmp_path, capsys):
+    from ardiff_ref import bench_train
+    ckpt = _trainer(data_dir, tmp_path / "a").train(stop_at=2)
+    flags = ["--data", str(data_dir), "--vocab", str(data_dir / "vocab.txt"),
+             "--intermediate_size", "64", "--num_attention_heads", "2", "--in_channels", "8",
+             "--tgt_len", "10", "--max_pos_len", "12", "--encoder_layers", "1",
+             "--decoder_layers", "1", "--batch_size", "8", "--seed", "5"]
+    bench_train.main(["--resume", ckpt, "--steps", "1", "--reps", "1", "--"] + flags)
+    out = capsys.readouterr().out.splitlines()
+    rows = [x.split() for x in out if x.startswith("ce_grad")]
+    assert [r[1] for r in rows] == ["torch", "flush"]
+    assert rows[0][-1] == rows[1][-1]                      # same loss in both modes
+    assert out[-1].startswith("speed-up of flush over torch: ")
+    with pytest.raises(SystemExit, match="no checkpoint"):
+        bench_train.main(["--resume", str(tmp_path / "none.pt"), "--"] + flags)
