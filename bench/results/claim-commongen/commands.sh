@@ -3,7 +3,7 @@
 set -euo pipefail
 
 # the whole study in one command:
-../build/pyenv/bin/python -m ardiff_ref.study --ar-model ../models/commongen-small --uniform-model ../models/commongen-small-uniform --task commongen --out ../bench/results/claim-commongen --limit 50 --batch 50 --max-passes 0
+../build/pyenv/bin/python -m ardiff_ref.study --ar-model ../models/commongen-small --uniform-model ../models/commongen-small-uniform --task commongen --out ../bench/results/claim-commongen --limit 50 --batch 50 --candidates 1 10 50 --max-passes 20000
 
 # (it writes inputs.txt, the eval inputs the rows below read; stored runs keep no
 # `source` field: the data stay in ../shared)
@@ -28,14 +28,20 @@ set -euo pipefail
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/uniform-K20-k1.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K3-k10-a2.jsonl --steps 3 --candidates 10 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/ar-K3-k10-a2.jsonl --data ../../shared/data --limit 50
+../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K1-k50-a2.jsonl --steps 1 --candidates 50 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
+../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/ar-K1-k50-a2.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K5-k10-a2.jsonl --steps 5 --candidates 10 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/ar-K5-k10-a2.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K50-k1-a2.jsonl --steps 50 --candidates 1 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/ar-K50-k1-a2.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K10-k10-a2.jsonl --steps 10 --candidates 10 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/ar-K10-k10-a2.jsonl --data ../../shared/data --limit 50
+../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K2-k50-a2.jsonl --steps 2 --candidates 50 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
+../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/ar-K2-k50-a2.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small-uniform -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/uniform-K100-k1.jsonl --steps 100 --candidates 1 --schedule uniform --seed 1 --format jsonl --force -q --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/uniform-K100-k1.jsonl --data ../../shared/data --limit 50
+../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K3-k50-a2.jsonl --steps 3 --candidates 50 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
+../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/ar-K3-k50-a2.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K20-k10-a1.jsonl --steps 20 --candidates 10 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 1 --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/ar-K20-k10-a1.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K20-k10-a2.jsonl --steps 20 --candidates 10 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
@@ -44,15 +50,30 @@ set -euo pipefail
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/ar-K20-k10-a3.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small-uniform -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/uniform-K20-k10.jsonl --steps 20 --candidates 10 --schedule uniform --seed 1 --format jsonl --force -q --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/uniform-K20-k10.jsonl --data ../../shared/data --limit 50
+../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K5-k50-a2.jsonl --steps 5 --candidates 50 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
+../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/ar-K5-k50-a2.jsonl --data ../../shared/data --limit 50
+../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K10-k50-a2.jsonl --steps 10 --candidates 50 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
+../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/ar-K10-k50-a2.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K50-k10-a2.jsonl --steps 50 --candidates 10 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/ar-K50-k10-a2.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small-uniform -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/uniform-K500-k1.jsonl --steps 500 --candidates 1 --schedule uniform --seed 1 --format jsonl --force -q --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/uniform-K500-k1.jsonl --data ../../shared/data --limit 50
+../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K20-k50-a2.jsonl --steps 20 --candidates 50 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
+../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/ar-K20-k50-a2.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small-uniform -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/uniform-K100-k10.jsonl --steps 100 --candidates 10 --schedule uniform --seed 1 --format jsonl --force -q --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/uniform-K100-k10.jsonl --data ../../shared/data --limit 50
+../build/ardiff generate ../models/commongen-small-uniform -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/uniform-K20-k50.jsonl --steps 20 --candidates 50 --schedule uniform --seed 1 --format jsonl --force -q --batch 50
+../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/uniform-K20-k50.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small-uniform -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/uniform-K2000-k1.jsonl --steps 2000 --candidates 1 --schedule uniform --seed 1 --format jsonl --force -q --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/uniform-K2000-k1.jsonl --data ../../shared/data --limit 50
+../build/ardiff generate ../models/commongen-small -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/ar-K50-k50-a2.jsonl --steps 50 --candidates 50 --schedule ar --seed 1 --format jsonl --force -q --anchor-scale 2 --batch 50
+../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/ar-K50-k50-a2.jsonl --data ../../shared/data --limit 50
+../build/ardiff generate ../models/commongen-small-uniform -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/uniform-K100-k50.jsonl --steps 100 --candidates 50 --schedule uniform --seed 1 --format jsonl --force -q --batch 50
+../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/uniform-K100-k50.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small-uniform -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/uniform-K500-k10.jsonl --steps 500 --candidates 10 --schedule uniform --seed 1 --format jsonl --force -q --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/uniform-K500-k10.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small-uniform -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/uniform-K2000-k10.jsonl --steps 2000 --candidates 10 --schedule uniform --seed 1 --format jsonl --force -q --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/uniform-K2000-k10.jsonl --data ../../shared/data --limit 50
+
+# scored (results.csv, results.md, quality_vs_steps.png) with:
+../build/pyenv/bin/python -m ardiff_ref.study --ar-model ../models/commongen-small --uniform-model ../models/commongen-small-uniform --task commongen --out ../bench/results/claim-commongen --limit 50 --batch 50 --candidates 1 10 50 --max-passes 20000 --phase score
