@@ -73,7 +73,7 @@ def parser():
     g.add_argument("--grad_clip", type=float, default=-1.0, help="max grad norm; <= 0: none")
     g.add_argument("--ce_grad", choices=("flush", "torch"), default="flush",
                    help="rounding CE gradient: flush (probabilities < exp(-80) count as 0: no "
-                        "subnormal floats, ~1.5x faster CPU steps) or torch (F.cross_entropy's "
+                        "subnormal floats, ~1.3x faster CPU steps) or torch (F.cross_entropy's "
                         "own, bit-for-bit the runs before 2026-11-29)")
     g.add_argument("--ignore_pad", action="store_true", help="exclude pads from the loss (not official)")
     g.add_argument("--seed", type=int, default=101, help="rank r uses seed + r (official)")
