@@ -74,6 +74,3 @@ set -euo pipefail
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/uniform-K500-k10.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/commongen-small-uniform -i ../bench/results/claim-commongen/inputs.txt -o ../bench/results/claim-commongen/runs/uniform-K2000-k10.jsonl --steps 2000 --candidates 10 --schedule uniform --seed 1 --format jsonl --force -q --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task commongen --split valid --hyp ../bench/results/claim-commongen/runs/uniform-K2000-k10.jsonl --data ../../shared/data --limit 50
-
-# scored (results.csv, results.md, quality_vs_steps.png) with:
-../build/pyenv/bin/python -m ardiff_ref.study --ar-model ../models/commongen-small --uniform-model ../models/commongen-small-uniform --task commongen --out ../bench/results/claim-commongen --limit 50 --batch 50 --candidates 1 10 50 --max-passes 20000 --phase score
