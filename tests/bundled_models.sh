@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# bundled_models.sh ARDIFF [SOURCE_DIR]: the trained models committed under models/ run in ardiff
+# exactly as in the PyTorch reference, and the README shows what its main command prints.
+#   * every models/*/ directory: `ardiff info` accepts it; `ardiff generate` (3 hand-written
+#     sources, K 4, k 3, seed 5, the model's own [generate] schedule and case) writes 3 non-empty
+#     outputs; `python3 -m ardiff_ref.crosscheck` regenerates them with the reference and finds
+#     every candidate string and MBR choice identical (real fp16 weights, both time inputs,
+#     both schedules, sentence case);
+#   * the README's main command (`ardiff generate models/commongen-small -i
+#     models/commongen-small/examples.txt`, the model's defaults: K 20, k 10, seed 0) prints
+#     exactly the lines of the README block that follows "The main command prints".
+# Outputs of ardiff and the reference agree exactly on a CPU device unless two candidates sit
+# within rounding distance at a clamp (README, Numerics); the README block is PoCL's output on
+# x86-64 and may differ in a word on another device.
+# Python: $PYTHON (default /usr/bin/python3, with torch). No OpenCL device or no Python: FAIL.
+set -u
+bin=$1
+src=${2:-${ARDIFF_SOURCE_DIR:?}}
+py=${PYTHON:-/usr/bin/python3}
+fail() { echo "FAIL: $*" >&2; exit 1; }
+[ -x "$bin" ] || fail "no ardiff program at '$bin'"
+"$py" -c 'import torch' 2>/dev/null || fail "no Python with torch at '$py'"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export PYTHONPATH="$src/tools" OMP_NUM_THREADS=1
+
+# one German caption, one concept set, one e-mail line: every model reads all three
+cat >"$tmp/in.txt" <<'EOF'
+zwei kinder spielen am strand mit einem roten ball .
+dog frisbee catch park
+Please send me the updated budget figures before Friday's meeting.
+EOF
+
+n=0
+for d in "$src"/models/*/; do
+  d=${d%/}
+  name=$(basename "$d")
+  [ -f "$d/model.ini" ] || continue
+  n=$((n + 1))
+  sched=$(sed -n 's/^[[:space:]]*schedule[[:space:]]*=[[:space:]]*\([a-z]*\).*/\1/p' "$d/model.ini" | tail -1)
+  [ -n "$sched" ] || sched=ar
+  "$bin" info "$d" >"$tmp/info.txt" 2>&1 || { cat "$tmp/info.txt" >&2; fail "$name: ardiff info"; }
+  out=$tmp/$name.jsonl
+  "$bin" generate "$d" -i "$tmp/in.txt" -o "$out" --format jsonl -q --steps 4 --candidates 3 \
+      --seed 5 --schedule "$sched" || fail "$name: ardiff generate"
+  lines=$("$py" -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; print(sum(1 for x in r if x["output"].strip()))' "$out")
+  [ "$lines" = 3 ] || fail "$name: $lines non-empty outputs of 3"
+  "$py" -m ardiff_ref.crosscheck "$d" "$out" --seed 5 --steps 4 --candidates 3 \
+      --schedule "$sched" --n 3 --threads 1 >"$tmp/cc.txt" 2>&1 \
+      || { cat "$tmp/cc.txt" >&2; fail "$name: ardiff differs from the reference"; }
+  echo "ok: $name ($sched): $(tail -1 "$tmp/cc.txt")"
+done
+[ "$n" -ge 2 ] || fail "found $n models under $src/models"
+
+# the README's main command and the block it shows
+awk '/^The main command prints/ {f=1; next} f && /^```$/ {if (in_block) exit; in_block=1; next}
+     in_block {print}' "$src/README.md" >"$tmp/readme.txt"
+[ -s "$tmp/readme.txt" ] || fail "README.md: no output block after 'The main command prints'"
+"$bin" generate "$src/models/commongen-small" -i "$src/models/commongen-small/examples.txt" \
+    -o "$tmp/main.txt" -q || fail "the README's main command"
+diff "$tmp/readme.txt" "$tmp/main.txt" >&2 \
+    || fail "README.md's main-command block differs from what ardiff prints (diff above: < README, > ardiff)"
+echo "ok: README main command ($(wc -l <"$tmp/main.txt") lines as shown)"
+echo "PASS: bundled_models ($n models)"
