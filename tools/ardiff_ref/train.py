@@ -93,6 +93,11 @@ def parser():
     g.add_argument("--save_interval", type=int, default=1000)
     g.add_argument("--log_interval", type=int, default=50)
     g.add_argument("--resume", help="checkpoint to continue from ('auto': OUT_DIR/checkpoint.pt if present)")
+    g.add_argument("--init_from", metavar="MODEL_DIR",
+                   help="start from an ardiff model directory's weights (live weights and EMA "
+                        "both = them; new optimizer, step 0, so --warmup_steps applies again); "
+                        "its model.ini and vocab must match these flags and --vocab. A "
+                        "checkpoint found by --resume takes precedence")
     g.add_argument("--export", help="model directory to write at the end (default OUT_DIR/model)")
     g.add_argument("--export_only", action="store_true", help="with --resume: export, no training")
     g.add_argument("--export_weights", choices=("ema", "live"), default="ema")
@@ -206,6 +211,33 @@ class Trainer:
             self.gen.manual_seed(seed)
             torch.manual_seed(seed)
 
+    def init_from(self, path):
+        """Weights (and EMA) from an ardiff model directory, e.g. an export of an earlier run
+        or a converted official checkpoint. ValueError when it does not fit this model."""
+        from .modeldir import expected_shapes, load_model_dir
+        try:
+            ref, cfg, tok = load_model_dir(path)
+        except (OSError, ValueError, KeyError) as e:
+            raise ValueError("%s: not a readable ardiff model directory (%s)" % (path, e))
+        if tok.vocab != self.vocab:
+            i = next((i for i, (a, b) in enumerate(zip(tok.vocab, self.vocab)) if a != b),
+                     min(len(tok.vocab), len(self.vocab)))
+            raise ValueError("%s: its vocab.txt (%d entries) differs from --vocab (%d entries) "
+                             "first at line %d" % (path, len(tok.vocab), len(self.vocab), i + 1))
+        want, got = expected_shapes(self.cfg), expected_shapes(cfg)
+        if want != got or cfg.time_att != self.cfg.time_att:
+            diff = sorted(k for k in set(want) | set(got) if want.get(k) != got.get(k))
+            raise ValueError("%s: model.ini does not match the model flags (time_att: model.ini "
+                             "%s, flags %s; tensors that differ: %s)"
+                             % (path, str(cfg.time_att).lower(), str(self.cfg.time_att).lower(),
+                                ", ".join(diff[:4]) or "none"))
+        mine = dict(self.model.named_parameters())
+        with torch.no_grad():
+            for name, p in ref.named_parameters():
+                mine[name].copy_(p.to(mine[name].device))
+            for e, p in zip(self.ema, self.model.parameters()):
+                e.copy_(p)
+
     def save(self, path):
         if self.rank == 0:
             trainlib.atomic_save(self.state(), path)
@@ -304,6 +336,12 @@ def main(argv=None):
         # would refuse it by default
         tr.load_state(torch.load(resume, map_location="cpu", weights_only=False))
         log("resumed from %s at step %d" % (resume, tr.step), rank)
+    elif args.init_from:
+        try:
+            tr.init_from(args.init_from)
+        except ValueError as e:
+            sys.exit("train: --init_from %s" % e)
+        log("initialised from %s (weights and EMA; step 0, new optimizer)" % args.init_from, rank)
     if not args.export_only:
         tr.data = trainlib.CommonGenData(args.data, "train", tr.tok, args.tgt_len,
                                          tr.cfg.max_src_len)

@@ -186,6 +186,50 @@ def test_export_writes_case(data_dir, tmp_path):
     assert "case = sentence" in open(os.path.join(out, "model.ini")).read()
 
 
+def test_init_from_model_dir(data_dir, tmp_path):
+    """--init_from starts from an exported model directory (f32 or f16): live weights and EMA
+    equal its tensors, step 0 and a new optimizer, training goes on from there; a directory
+    that does not fit the flags or --vocab is refused with one line naming it."""
+    tr = _trainer(data_dir, tmp_path / "a")
+    tr.train(stop_at=2)
+    for dtype in ("f32", "f16"):
+        out = trainlib.export(tr, str(tmp_path / dtype), "ema", dtype, log=lambda s: None)
+        ref, _, _ = load_model_dir(out)
+        st = _trainer(data_dir, tmp_path / ("b" + dtype), "--seed", "9")
+        st.init_from(out)
+        assert st.step == 0 and not st.opt.state
+        for (name, p), e, q in zip(st.model.named_parameters(), st.ema, ref.parameters()):
+            assert torch.equal(p.detach(), q.detach()) and torch.equal(e, q.detach()), name
+        if dtype == "f32":                     # the exported EMA itself, bit for bit
+            for e, q in zip(tr.ema, st.ema):
+                assert torch.equal(e, q)
+    st.train(stop_at=2)
+    assert st.step == 2 and not torch.equal(st.ema[0], next(ref.parameters()).detach())
+
+    base = ["--data", str(data_dir), "--vocab", str(data_dir / "vocab.txt"),
+            "--intermediate_size", "64", "--num_attention_heads", "2", "--in_channels", "8",
+            "--tgt_len", "10", "--max_pos_len", "12", "--encoder_layers", "1",
+            "--decoder_layers", "1", "--batch_size", "8", "--total_steps", "1",
+            "--warmup_steps", "1", "--log_interval", "1"]
+    good = str(tmp_path / "f32")
+    train.main(base + ["--out_dir", str(tmp_path / "ok"), "--init_from", good])
+    assert torch.load(tmp_path / "ok" / "checkpoint.pt", weights_only=False)["step"] == 1
+    bad_flags = list(base)
+    bad_flags[bad_flags.index("--in_channels") + 1] = "16"
+    with pytest.raises(SystemExit, match="model.ini does not match the model flags"):
+        train.main(bad_flags + ["--out_dir", str(tmp_path / "x"), "--init_from", good])
+    with pytest.raises(SystemExit, match="time_att: model.ini true, flags false"):
+        train.main(base + ["--out_dir", str(tmp_path / "y"), "--init_from", good,
+                           "--time_att", "false"])
+    other = tmp_path / "other_vocab.txt"
+    other.write_text((data_dir / "vocab.txt").read_text() + "zebra\n")
+    with pytest.raises(SystemExit, match="differs from --vocab"):
+        train.main(base + ["--out_dir", str(tmp_path / "z"), "--init_from", good,
+                           "--vocab", str(other)])
+    with pytest.raises(SystemExit, match="not a readable ardiff model directory"):
+        train.main(base + ["--out_dir", str(tmp_path / "w"), "--init_from", str(tmp_path)])
+
+
 def test_time_att_false_trains_exports_and_stops_at(data_dir, tmp_path):
     """--time_att false builds the additive-time network, exports it with time_att = false in
     model.ini (the reference reloads the same weights), and --stop_at ends the run early
