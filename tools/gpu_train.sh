@@ -6,8 +6,9 @@
 # root. The GPU machine has no ../shared: carry copies of the train splits (nothing else is read)
 # under .gpu/data/ (ignored by git), gzip-compressed (the trainer reads train.src.gz and
 # train.tgt.gz as it is), with carry [".gpu/data"] (about 5.6 MiB; the working tree and the
-# carried paths must stay under the device tool's 64 MiB, and the repository is about 57 MiB;
-# `bash tools/device_tree_size.sh .gpu/data` checks, and says how to send a slimmer tree):
+# carried paths must stay under the device tool's 64 MiB, and the repository is about 63 MiB, so
+# send the tree without model weights: `bash tools/device_tree_size.sh .gpu/data` checks, and its
+# header gives the commands):
 #   for d in commongen multi30k-de-en aeslc; do mkdir -p .gpu/data/$d
 #     for s in src tgt; do f=../shared/data/$d/train.$s
 #       if [ -f $f ]; then gzip -9 -n -c $f > .gpu/data/$d/train.$s.gz; else cp $f.gz .gpu/data/$d/; fi
