@@ -12,17 +12,8 @@
 # Outputs of ardiff and the reference agree exactly on a CPU device unless two candidates sit
 # within rounding distance at a clamp (README, Numerics); the README block is PoCL's output on
 # x86-64 and may differ in a word on another device.
-# Python: $PYTHON (default /usr/bin/python3, with torch). No OpenCL device or no Python: FAIL.
-set -u
-bin=$1
-src=${2:-${ARDIFF_SOURCE_DIR:?}}
-py=${PYTHON:-/usr/bin/python3}
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ -x "$bin" ] || fail "no ardiff program at '$bin'"
-"$py" -c 'import torch' 2>/dev/null || fail "no Python with torch at '$py'"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export PYTHONPATH="$src/tools" OMP_NUM_THREADS=1
+# Python: $PYTHON (default /usr/bin/python3, with torch and numpy). No OpenCL device or no Python: FAIL.
+. "$(dirname "$0")/e2e_preamble.sh" "$@"
 
 # one German caption, one concept set, one e-mail line: every model reads all three
 cat >"$tmp/in.txt" <<'EOF'

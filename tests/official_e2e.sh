@@ -10,16 +10,7 @@
 #     gives the reference's candidate strings, MBR choice and output exactly, MBR scores within
 #     1e-6.
 # Python: $PYTHON (default /usr/bin/python3, with torch). No OpenCL device or no Python: FAIL.
-set -u
-bin=$1
-src=${2:-${ARDIFF_SOURCE_DIR:?}}
-py=${PYTHON:-/usr/bin/python3}
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ -x "$bin" ] || fail "no ardiff program at '$bin'"
-"$py" -c 'import torch, numpy' 2>/dev/null || fail "no Python with torch and numpy at '$py'"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export PYTHONPATH="$src/tools" OMP_NUM_THREADS=1
+. "$(dirname "$0")/e2e_preamble.sh" "$@"
 
 vocab=$src/tests/fixtures/tokenizer/vocab.txt
 for size in commongen xsum; do
