@@ -6,9 +6,9 @@
 #     outputs; `python3 -m ardiff_ref.crosscheck` regenerates them with the reference and finds
 #     every candidate string and MBR choice identical (real fp16 weights, both time inputs,
 #     both schedules, sentence case);
-#   * the README's main command (`ardiff generate models/commongen-small -i
-#     models/commongen-small/examples.txt`, the model's defaults: K 20, k 10, seed 0) prints
-#     exactly the lines of the README block that follows "The main command prints".
+#   * the README's main command (the `build/ardiff generate MODEL -i INPUTS` of the line that
+#     starts `bash tools/setup.sh &&`, read from README.md, run with the model's defaults)
+#     prints exactly the lines of the README block that follows "The main command prints".
 # Outputs of ardiff and the reference agree exactly on a CPU device unless two candidates sit
 # within rounding distance at a clamp (README, Numerics); the README block is PoCL's output on
 # x86-64 and may differ in a word on another device.
@@ -47,9 +47,12 @@ done
 awk '/^The main command prints/ {f=1; next} f && /^```$/ {if (in_block) exit; in_block=1; next}
      in_block {print}' "$src/README.md" >"$tmp/readme.txt"
 [ -s "$tmp/readme.txt" ] || fail "README.md: no output block after 'The main command prints'"
-"$bin" generate "$src/models/commongen-small" -i "$src/models/commongen-small/examples.txt" \
-    -o "$tmp/main.txt" -q || fail "the README's main command"
+main=$(sed -n 's/^bash tools\/setup\.sh && build\/ardiff generate \(.*\)$/\1/p' "$src/README.md" | head -1)
+set -- $main    # MODEL -i INPUTS (relative to the repository root)
+[ $# = 3 ] && [ "$2" = -i ] && [ -f "$src/$1/model.ini" ] && [ -f "$src/$3" ] \
+    || fail "README.md: main command 'build/ardiff generate $main' is not 'MODEL -i INPUTS' with both present"
+"$bin" generate "$src/$1" -i "$src/$3" -o "$tmp/main.txt" -q || fail "the README's main command"
 diff "$tmp/readme.txt" "$tmp/main.txt" >&2 \
     || fail "README.md's main-command block differs from what ardiff prints (diff above: < README, > ardiff)"
-echo "ok: README main command ($(wc -l <"$tmp/main.txt") lines as shown)"
+echo "ok: README main command ($1, $(wc -l <"$tmp/main.txt") lines as shown)"
 echo "PASS: bundled_models ($n models)"
