@@ -231,6 +231,11 @@ class Trainer:
                              "%s, flags %s; tensors that differ: %s)"
                              % (path, str(cfg.time_att).lower(), str(self.cfg.time_att).lower(),
                                 ", ".join(diff[:4]) or "none"))
+        for field in ("diffusion_steps", "noise_schedule", "rescale_timesteps"):
+            theirs, ours = getattr(cfg, field), getattr(self.cfg, field)
+            if theirs != ours:      # the network's time input would mean another noise level
+                raise ValueError("%s: model.ini %s = %s, the flags say %s"
+                                 % (path, field, str(theirs).lower(), str(ours).lower()))
         mine = dict(self.model.named_parameters())
         with torch.no_grad():
             for name, p in ref.named_parameters():

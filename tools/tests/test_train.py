@@ -221,6 +221,9 @@ def test_init_from_model_dir(data_dir, tmp_path):
     with pytest.raises(SystemExit, match="time_att: model.ini true, flags false"):
         train.main(base + ["--out_dir", str(tmp_path / "y"), "--init_from", good,
                            "--time_att", "false"])
+    with pytest.raises(SystemExit, match="model.ini diffusion_steps = 2000, the flags say 1000"):
+        train.main(base + ["--out_dir", str(tmp_path / "v"), "--init_from", good,
+                           "--diffusion_steps", "1000"])
     other = tmp_path / "other_vocab.txt"
     other.write_text((data_dir / "vocab.txt").read_text() + "zebra\n")
     with pytest.raises(SystemExit, match="differs from --vocab"):
