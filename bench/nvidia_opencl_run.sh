@@ -12,14 +12,10 @@
 # fp16 tests, the self-test, the bundled model, and both benchmarks; everything goes to $OUT.
 R=$PWD
 OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT" /tmp/gpulib
-for f in .gpu/debs/*.deb; do dpkg -x "$f" /tmp/gpulib; done
-L=$(ldconfig -p | awk '/libnvidia-opencl\.so\.1/{print $NF; exit}')
-[ -z "$L" ] && L=$(find / -xdev -name 'libnvidia-opencl.so.1*' 2>/dev/null | head -1)
-mkdir -p /tmp/icd && echo "$L" > /tmp/icd/nvidia.icd
-export OCL_ICD_VENDORS=/tmp/icd OCL_ICD_FILENAMES="$L"
-export LD_LIBRARY_PATH=/tmp/gpulib/usr/lib/x86_64-linux-gnu:/tmp/gpulib/usr/lib/x86_64-linux-gnu/openblas-pthread
-export ARDIFF_CACHE_DIR=/tmp/ardiff_cache ARDIFF_FIXTURES=$R/tests/fixtures ARDIFF_SOURCE_DIR=$R
+mkdir -p "$OUT"
+. bench/nvidia_opencl_env.sh          # carried packages, the driver's OpenCL library
+L=$NVIDIA_OPENCL
+export ARDIFF_FIXTURES=$R/tests/fixtures ARDIFF_SOURCE_DIR=$R
 B=$R/build-gpu
 step() { echo; echo "=== $*"; }
 {

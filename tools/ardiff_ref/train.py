@@ -99,6 +99,10 @@ def parser():
                         "its model.ini and vocab must match these flags and --vocab. A "
                         "checkpoint found by --resume takes precedence")
     g.add_argument("--export", help="model directory to write at the end (default OUT_DIR/model)")
+    g.add_argument("--export_every", type=int, default=0, metavar="N",
+                   help="also export a model directory OUT_DIR/model-step-S every N steps (S = "
+                        "the step; --export_weights, --export_dtype), e.g. to compare two runs "
+                        "at the same step when a time limit stops them (0: only at the end)")
     g.add_argument("--export_only", action="store_true", help="with --resume: export, no training")
     g.add_argument("--export_weights", choices=("ema", "live"), default="ema")
     g.add_argument("--export_dtype", choices=("f32", "f16"), default="f32")
@@ -318,6 +322,13 @@ class Trainer:
                 acc = []
             if self.step % a.save_interval == 0 or self.step == stop_at:
                 self.save(ckpt)
+            if a.export_every and self.step % a.export_every == 0 and self.rank == 0:
+                # the converter builds a model (its init draws from torch's global RNG, which
+                # dropout uses too): keep the run's own stream as it would be without exports
+                cuda = [self.dev.index or 0] if self.dev.type == "cuda" else []
+                with torch.random.fork_rng(devices=cuda):
+                    trainlib.export(self, os.path.join(a.out_dir, "model-step-%d" % self.step),
+                                    a.export_weights, a.export_dtype, log=lambda s: None)
         if metrics:
             metrics.close()
         return ckpt
@@ -325,6 +336,8 @@ class Trainer:
 
 def main(argv=None):
     args = parser().parse_args(argv)
+    if args.export_every < 0:
+        sys.exit("train: --export_every must be 0 or more, got %d" % args.export_every)
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.tf32:

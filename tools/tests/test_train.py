@@ -255,6 +255,32 @@ def test_time_att_false_trains_exports_and_stops_at(data_dir, tmp_path):
         assert torch.equal(p.detach(), e), name
 
 
+def test_export_every_writes_model_dirs_at_those_steps(data_dir, tmp_path):
+    """--export_every N: a model directory OUT_DIR/model-step-S at every S divisible by N,
+    the one at the last step identical to the final export; negative N is refused."""
+    out = tmp_path / "run"
+    base = ["--data", str(data_dir), "--vocab", str(data_dir / "vocab.txt"),
+            "--intermediate_size", "64", "--num_attention_heads", "2", "--in_channels", "8",
+            "--tgt_len", "10", "--max_pos_len", "12", "--encoder_layers", "1",
+            "--decoder_layers", "1", "--batch_size", "8", "--warmup_steps", "2",
+            "--total_steps", "5", "--log_interval", "1"]
+    train.main(base + ["--out_dir", str(out), "--export_every", "2"])
+    assert sorted(p.name for p in out.glob("model-step-*")) == ["model-step-2", "model-step-4"]
+    m2, _, _ = load_model_dir(str(out / "model-step-2"))
+    m4, _, _ = load_model_dir(str(out / "model-step-4"))
+    st = torch.load(out / "checkpoint.pt", weights_only=False)
+    assert st["step"] == 5
+    assert any(not torch.equal(a, b) for a, b in zip(m2.parameters(), m4.parameters()))
+    # step 4's directory holds the EMA weights of step 4: a run without exports, stopped at 4
+    again = tmp_path / "again"
+    train.main(base + ["--out_dir", str(again), "--stop_at", "4"])
+    final, _, _ = load_model_dir(str(again / "model"))
+    for (name, p), q in zip(final.named_parameters(), m4.parameters()):
+        assert torch.equal(p, q), name        # and the exports did not change the run
+    with pytest.raises(SystemExit, match="--export_every must be 0 or more, got -1"):
+        train.main(base + ["--out_dir", str(tmp_path / "bad"), "--export_every", "-1"])
+
+
 def test_step_stats_defer_the_read_and_match_the_weighted_means(data_dir, tmp_path):
     from ardiff_ref.losses import term_sums
     from ardiff_ref.train import StepStats

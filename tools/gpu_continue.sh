@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# One prepared call for a lent NVIDIA GPU machine (the device tool): continue trained AR /
+# uniform model pairs on the GPU, then measure the claim's whole grid on the same GPU with
+# ardiff (OpenCL), all in one command.
+#
+#  1. Training (PyTorch, CUDA): for each PAIR, the AR model and its uniform-timestep twin are
+#     continued side by side with --init_from (same flags, seed, data order, batch; only
+#     --schedule differs) for MINUTES of wall clock. Every run exports a model directory every
+#     EXPORT_EVERY steps (trainer --export_every), and each pair is kept at the last step that
+#     BOTH of its runs reached, so the two models of a pair have exactly the same budget.
+#     They are written to models/NEW and models/NEW-uniform.
+#  2. The claim (ardiff on the GPU through OpenCL, study --phase generate): the grid of
+#     tools/ardiff_ref/study.py (AR K 1..50, uniform K 20..2000, k in CANDS, anchors) on the
+#     first LIMIT valid inputs, batch LIMIT, seed 1, for each new pair and for each EXTRA
+#     study, into bench/results/claim-TASK-gpu... Rows run cheapest first; what is not done by
+#     the deadline (DEADLINE seconds after the start) is left out. Scoring is done afterwards
+#     where the metric packages are: `study ... --phase score`.
+#
+# Prepare here (repo root): bash tools/gpu_continue.sh --prepare   (the carried paths: .gpu/debs,
+# build-gpu/ardiff, .gpu/data/{commongen,multi30k-de-en} with the train splits gzipped and the
+# valid splits, which study reads) and check the size (bash tools/device_tree_size.sh ...).
+# Run there (repo root): OUT=$OUT bash tools/gpu_continue.sh
+# Results in $OUT: machine.txt, log.txt, models.tar.gz.part-* (models/), studies.tar.gz
+# (bench/results/claim-*-gpu*/ runs, device.txt, commands.sh) and training.tar.gz (logs,
+# metrics, the step each pair was kept at). Unpack here with
+#   cat models.tar.gz.part-* | tar -xzf -; tar -xzf studies.tar.gz; tar -xzf training.tar.gz
+# DEVICE=cpu runs it all on this CPU (PoCL for ardiff) as a smoke test, e.g.
+#   DEVICE=cpu MINUTES=0.1 LIMIT=2 CANDS="1" MAXPASSES=20 OUT=/tmp/o bash tools/gpu_continue.sh
+set -u
+ROOT=$(pwd)
+[ -f "$ROOT/tools/ardiff_ref/train.py" ] || { echo "gpu_continue: run from the repository root" >&2; exit 2; }
+
+# PAIR: TASK AR_INIT UNIFORM_INIT NEW  (models/AR_INIT and models/UNIFORM_INIT continued into
+# models/NEW and models/NEW-uniform)
+PAIRS=("commongen commongen-small commongen-small-uniform commongen-small-gpu"
+       "multi30k multi30k-small-long multi30k-small-long-uniform multi30k-small-gpu")
+# EXTRA studies of models already in the repository: TASK AR UNIFORM OUT_NAME
+EXTRA=("multi30k multi30k-small-long multi30k-small-long-uniform claim-multi30k-long-gpu")
+
+if [ "${1:-}" = --prepare ]; then
+  set -e
+  mkdir -p .gpu/debs
+  (cd .gpu/debs && apt-get download ocl-icd-libopencl1 libclblast1 libiniparser1 libcjson1 \
+     libopenblas0-pthread libgfortran5)
+  cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build-gpu -j2 >/dev/null
+  for d in commongen multi30k-de-en; do
+    mkdir -p .gpu/data/$d
+    for s in src tgt; do gzip -9 -n -c ../shared/data/$d/train.$s > .gpu/data/$d/train.$s.gz; done
+    for f in valid.src valid.tgt valid.refs.jsonl; do
+      [ -f ../shared/data/$d/$f ] && cp ../shared/data/$d/$f .gpu/data/$d/
+    done
+  done
+  echo "carry: .gpu/debs build-gpu/ardiff .gpu/data/commongen .gpu/data/multi30k-de-en"
+  exit 0
+fi
+
+MINUTES=${MINUTES:-4}
+BATCH=${BATCH:-512}
+EXPORT_EVERY=${EXPORT_EVERY:-250}
+DEADLINE=${DEADLINE:-560}          # seconds after the start: no new study row after it
+LIMIT=${LIMIT:-50}
+CANDS=${CANDS:-1 10 50}
+MAXPASSES=${MAXPASSES:-0}
+DEVICE=${DEVICE:-cuda}
+OUT=${OUT:-.gpu/out}
+mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
+WORK=$(mktemp -d)
+PY=python3
+export PYTHONUNBUFFERED=1
+if [ "$DEVICE" = cuda ]; then
+  . bench/nvidia_opencl_env.sh
+  ARDIFF=$ROOT/build-gpu/ardiff; OCL_DEV=gpu
+else
+  [ -x /usr/bin/python3 ] && PY=/usr/bin/python3      # Debian's torch
+  ARDIFF=$ROOT/build/ardiff; OCL_DEV=cpu
+fi
+DATA=$ROOT/.gpu/data
+log() { echo "[$(date -u +%H:%M:%S) +${SECONDS}s] $*" | tee -a "$OUT/log.txt"; }
+
+{ date -u; [ "$DEVICE" = cuda ] && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+  "$PY" -c 'import torch; print("torch", torch.__version__)'
+  echo "CPU: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
+  echo "minutes $MINUTES, batch $BATCH, export every $EXPORT_EVERY, device $DEVICE"
+  "$ARDIFF" devices 2>&1 | head -5; } > "$OUT/machine.txt" 2>&1
+cat "$OUT/machine.txt"
+
+task_flags() {  # TASK -> FLAGS (the model's shape as in its model.ini; recipe of the GPU runs)
+  local common=(--intermediate_size 512 --num_attention_heads 8 --in_channels 64
+    --encoder_layers 3 --decoder_layers 3 --batch_size "$BATCH" --lr 1e-3 --warmup_steps 300
+    --total_steps 1000000 --lr_schedule constant --ema_rate 0.999 --dropout 0.1
+    --att_dropout 0.1 --src_emb_init tgt --seed 303 --export_dtype f16)
+  case $1 in
+    commongen) DIR=commongen; FLAGS=("${common[@]}" --tgt_len 24 --max_pos_len 32) ;;
+    multi30k) DIR=multi30k-de-en; FLAGS=("${common[@]}" --tgt_len 32 --max_pos_len 64 --gen_case sentence) ;;
+  esac
+}
+
+# ---- 1. training -------------------------------------------------------------------------
+UTIL_PID=
+if [ "$DEVICE" = cuda ]; then
+  nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv,noheader -l 15 \
+    > "$WORK/gpu-util.txt" 2>&1 & UTIL_PID=$!
+fi
+mkdir -p "$WORK/training"
+cd "$ROOT/tools"
+PIDS=()
+for p in "${PAIRS[@]}"; do
+  read -r task ar uni new <<< "$p"
+  task_flags "$task"
+  for side in ar uniform; do
+    init=$ar; sched=xy_uniform; name=$new
+    [ $side = uniform ] && { init=$uni; sched=uniform; name=$new-uniform; }
+    extra=(); [ "$DEVICE" = cuda ] && extra=(--tf32) || extra=(--threads 1)
+    "$PY" -m ardiff_ref.train --data "$DATA/$DIR" --vocab "$ROOT/models/$init/vocab.txt" \
+      "${FLAGS[@]}" --device "$DEVICE" "${extra[@]}" --schedule $sched \
+      --init_from "$ROOT/models/$init" --max_minutes "$MINUTES" --export_every "$EXPORT_EVERY" \
+      --log_interval 50 --save_interval 1000000 --out_dir "$WORK/run-$name" \
+      > "$WORK/training/$name.log" 2>&1 &
+    PIDS+=($!)
+  done
+done
+log "training: ${#PIDS[@]} runs started"
+wait "${PIDS[@]}"
+[ -n "$UTIL_PID" ] && { kill "$UTIL_PID" 2>/dev/null; cp "$WORK/gpu-util.txt" "$WORK/training/"; }
+log "training done"
+NEWPAIRS=()
+for p in "${PAIRS[@]}"; do
+  read -r task ar uni new <<< "$p"
+  cp "$WORK/run-$new/metrics.jsonl" "$WORK/training/$new-metrics.jsonl" 2>/dev/null
+  cp "$WORK/run-$new-uniform/metrics.jsonl" "$WORK/training/$new-uniform-metrics.jsonl" 2>/dev/null
+  best=0
+  for d in "$WORK/run-$new"/model-step-*; do
+    [ -d "$d" ] || continue
+    s=${d##*-}
+    [ -f "$WORK/run-$new-uniform/model-step-$s/model.safetensors" ] && [ -f "$d/model.safetensors" ] \
+      && [ "$s" -gt "$best" ] && best=$s
+  done
+  if [ "$best" = 0 ]; then
+    log "pair $new: no step reached by both runs"; tail -n 3 "$WORK/training/$new.log" "$WORK/training/$new-uniform.log" | tee -a "$OUT/log.txt"
+    continue
+  fi
+  for n in "$new" "$new-uniform"; do
+    rm -rf "$ROOT/models/$n"; mkdir -p "$ROOT/models/$n"
+    cp "$WORK/run-$n/model-step-$best"/{model.ini,model.safetensors,vocab.txt} "$ROOT/models/$n/"
+  done
+  last_ar=$(grep -o 'step [0-9]*' "$WORK/training/$new.log" | tail -1)
+  last_un=$(grep -o 'step [0-9]*' "$WORK/training/$new-uniform.log" | tail -1)
+  echo "$task: kept step $best of both ($new: last logged $last_ar; $new-uniform: $last_un)" \
+    | tee -a "$WORK/training/kept.txt" "$OUT/log.txt"
+  NEWPAIRS+=("$task $new $new-uniform claim-$task-gpu")
+done
+cd "$ROOT"
+tar -czf - -C "$WORK" training | cat > "$OUT/training.tar.gz"
+if [ ${#NEWPAIRS[@]} -gt 0 ]; then
+  tar -czf - $(for p in "${NEWPAIRS[@]}"; do read -r t a u o <<< "$p"; echo models/$a models/$u; done) \
+    | split -b 15m - "$OUT/models.tar.gz.part-"
+fi
+log "models packed"
+
+# ---- 2. the claim's grid with ardiff on the same device -------------------------------------
+STUDIES=()
+cd "$ROOT/tools"
+for p in "${NEWPAIRS[@]}" "${EXTRA[@]}"; do
+  read -r task ar uni name <<< "$p"
+  left=$((DEADLINE - SECONDS))
+  [ $left -gt 10 ] || { log "study $name: no time left"; continue; }
+  log "study $name ($left s left)"
+  mp=(); [ "$MAXPASSES" != 0 ] && mp=(--max-passes "$MAXPASSES")
+  timeout $left "$PY" -m ardiff_ref.study --ar-model ../models/$ar --uniform-model ../models/$uni \
+    --task $task --out ../bench/results/$name --limit $LIMIT --batch $LIMIT --candidates $CANDS \
+    "${mp[@]}" --device $OCL_DEV --ardiff "$ARDIFF" --data "$DATA" --phase generate \
+    >> "$OUT/log.txt" 2>&1
+  log "study $name: rc $? , $(ls ../bench/results/$name/runs/*.jsonl 2>/dev/null | wc -l) rows"
+  STUDIES+=(bench/results/$name)
+done
+cd "$ROOT"
+[ ${#STUDIES[@]} -gt 0 ] && tar -czf "$OUT/studies.tar.gz" --exclude=inputs.txt "${STUDIES[@]}"
+rm -rf "$WORK"
+log "done"; ls -la "$OUT"
