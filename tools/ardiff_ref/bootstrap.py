@@ -1,0 +1,96 @@
+"""Paired bootstrap of the quality difference between two rows of a study (ardiff_ref.study).
+
+    python3 -m ardiff_ref.bootstrap --study ../bench/results/claim-multi30k-gpu --task multi30k \
+        --pairs ar-K20-k10-a2:uniform-K20-k10 ar-K20-k10-a2:uniform-K2000-k10 [--data DIR]
+
+Each pair A:B names two stored runs (OUT/runs/NAME.jsonl, outputs in input order). The same
+resamples of the inputs (--resamples, default 1,000, drawn with --seed, default 0) score both
+rows; the line printed per pair gives both scores on all inputs, their difference, the 95 %
+interval of the resampled differences and the share of resamples where A >= B. Metric:
+Multi30k corpus SacreBLEU (recomputed on each resample); CommonGen and AESLC the mean over
+inputs of the per-input ROUGE-L F (best over the references, x100; rouge-score, stemming).
+"""
+import argparse
+import json
+import os
+import random
+import sys
+
+from .evaluate import DATA, load_eval
+
+
+def read_outputs(study, name):
+    path = os.path.join(study, "runs", name + ".jsonl")
+    if not os.path.exists(path):
+        raise SystemExit(f"bootstrap: no run {name} in {study}/runs")
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(x)["output"] for x in f if x.strip()]
+
+
+def scorer(task, refs):
+    """-> f(outputs, indices) -> score of those inputs."""
+    if task == "multi30k":
+        import sacrebleu
+
+        def bleu(outs, idx):
+            return sacrebleu.corpus_bleu([outs[i] for i in idx], [[refs[i][0] for i in idx]]).score
+        return bleu, None
+    from rouge_score import rouge_scorer
+    rs = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
+    cache = {}
+
+    def per_input(outs):
+        key = id(outs)
+        if key not in cache:
+            cache[key] = [100 * max(rs.score(r, o)["rougeL"].fmeasure for r in rr)
+                          for o, rr in zip(outs, refs)]
+        return cache[key]
+
+    def rouge(outs, idx):
+        s = per_input(outs)
+        return sum(s[i] for i in idx) / len(idx)
+    return rouge, per_input
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--study", required=True, help="a study folder (with runs/)")
+    ap.add_argument("--task", required=True, choices=["commongen", "multi30k", "aeslc"])
+    ap.add_argument("--pairs", nargs="+", required=True, metavar="A:B")
+    ap.add_argument("--data", default=DATA)
+    ap.add_argument("--resamples", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    if args.resamples < 1:
+        raise SystemExit(f"bootstrap: --resamples must be at least 1, got {args.resamples}")
+    pairs = []
+    for p in args.pairs:
+        a, sep, b = p.partition(":")
+        if not sep or not a or not b:
+            raise SystemExit(f"bootstrap: pair '{p}' is not A:B (two run names)")
+        pairs.append((a, b))
+    ev = load_eval(args.task, args.data, "valid")
+    runs = {n: read_outputs(args.study, n) for pair in pairs for n in pair}
+    n = {len(v) for v in runs.values()}
+    if len(n) != 1:
+        raise SystemExit(f"bootstrap: the runs hold different numbers of outputs: {sorted(n)}")
+    n = n.pop()
+    if n > len(ev["refs"]):
+        raise SystemExit(f"bootstrap: {n} outputs but only {len(ev['refs'])} valid references")
+    score, _ = scorer(args.task, ev["refs"][:n])
+    rng = random.Random(args.seed)
+    idx = [[rng.randrange(n) for _ in range(n)] for _ in range(args.resamples)]
+    lo, hi = int(0.025 * args.resamples), int(0.975 * args.resamples) - 1
+    full = list(range(n))
+    for a, b in pairs:
+        A, B = runs[a], runs[b]
+        sa, sb = score(A, full), score(B, full)
+        d = sorted(score(A, i) - score(B, i) for i in idx)
+        print("%s %.2f vs %s %.2f: diff %+.2f, 95%% bootstrap interval [%+.2f, %+.2f], "
+              "P(A>=B) %.2f" % (a, sa, b, sb, sa - sb, d[lo], d[hi],
+                                sum(x >= 0 for x in d) / len(d)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
