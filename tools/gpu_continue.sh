@@ -25,7 +25,8 @@
 # metrics, the step each pair was kept at). Unpack here with
 #   cat models.tar.gz.part-* | tar -xzf -; tar -xzf studies.tar.gz; tar -xzf training.tar.gz
 # DEVICE=cpu runs it all on this CPU (PoCL for ardiff) as a smoke test, e.g.
-#   DEVICE=cpu MINUTES=0.1 LIMIT=2 CANDS="1" MAXPASSES=20 OUT=/tmp/o bash tools/gpu_continue.sh
+#   DEVICE=cpu BATCH=16 MINUTES=0.3 EXPORT_EVERY=5 LIMIT=2 CANDS="1 10" MAXPASSES=20 OUT=/tmp/o \
+#     bash tools/gpu_continue.sh      (it writes models/*-gpu* and bench/results/claim-*-gpu*: remove them)
 set -u
 ROOT=$(pwd)
 [ -f "$ROOT/tools/ardiff_ref/train.py" ] || { echo "gpu_continue: run from the repository root" >&2; exit 2; }

@@ -34,7 +34,7 @@ def scorer(task, refs):
 
         def bleu(outs, idx):
             return sacrebleu.corpus_bleu([outs[i] for i in idx], [[refs[i][0] for i in idx]]).score
-        return bleu, None
+        return bleu
     from rouge_score import rouge_scorer
     rs = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
     cache = {}
@@ -49,7 +49,7 @@ def scorer(task, refs):
     def rouge(outs, idx):
         s = per_input(outs)
         return sum(s[i] for i in idx) / len(idx)
-    return rouge, per_input
+    return rouge
 
 
 def main(argv=None):
@@ -77,7 +77,7 @@ def main(argv=None):
     n = n.pop()
     if n > len(ev["refs"]):
         raise SystemExit(f"bootstrap: {n} outputs but only {len(ev['refs'])} valid references")
-    score, _ = scorer(args.task, ev["refs"][:n])
+    score = scorer(args.task, ev["refs"][:n])
     rng = random.Random(args.seed)
     idx = [[rng.randrange(n) for _ in range(n)] for _ in range(args.resamples)]
     lo, hi = int(0.025 * args.resamples), int(0.975 * args.resamples) - 1
