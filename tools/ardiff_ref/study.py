@@ -14,7 +14,9 @@ Rows run cheapest first (K*k); `--max-passes P` leaves out rows with K*k > P (li
 run in results.md) when the device is too slow for them. Each run's jsonl and command are kept
 in OUT/runs/ and a rerun skips rows already done with the same command, model files and inputs
 (sha256 in the meta; paths inside the repository are compared relative to tools/, so a clone
-at another path reuses the committed runs). Then every row is scored (evaluate.score) and
+at another path reuses the committed runs) on the same device (`ardiff devices` as device.txt
+records it: a row stored from another machine runs again, so that one table's timings come from
+one device; `--keep-other-devices` reuses them and results.md then shows each row's device). Then every row is scored (evaluate.score) and
 OUT/results.csv, OUT/results.md, OUT/quality_vs_steps.png and OUT/commands.sh are written.
 `--phase generate` needs only the ardiff binary (no metric packages: for a lent GPU machine);
 `--phase score` scores the runs already in OUT. Seconds per input are the run's own batch
@@ -106,8 +108,12 @@ def run_key(cmd, model_dir, inputs):
             "inputs_sha256": sha256_files([inputs])}
 
 
-def generate(args, rows, inputs):
-    """Run ardiff for every row not already done; -> nothing (files in OUT/runs)."""
+def generate(args, rows, inputs, device="unknown", stored_device=None):
+    """Run ardiff for every row not already done on this device; -> nothing (files in OUT/runs).
+
+    A table's timings compare rows of one device, so a run stored from another device (its
+    meta's `device`; `stored_device`, the folder's device.txt before this run, for metas written
+    before the field existed) runs again unless args.keep_other_devices."""
     runs = os.path.join(args.out, "runs")
     os.makedirs(runs, exist_ok=True)
     keys = {}
@@ -125,17 +131,27 @@ def generate(args, rows, inputs):
             with open(meta_path) as f:
                 old = json.load(f)
             old["cmd"] = [portable(a) for a in old.get("cmd", [])]   # metas with absolute paths
+            old_device = old.get("device", stored_device)
             if all(old.get(k) == v for k, v in key.items()):
-                print(f"study: {r['name']} already done", file=sys.stderr)
-                continue
-            if old["cmd"] == key["cmd"]:
+                if old_device == device or getattr(args, "keep_other_devices", False):
+                    if "device" not in old and old_device:     # record where it ran
+                        with open(meta_path) as f:
+                            meta = json.load(f)
+                        with open(meta_path, "w") as f:
+                            json.dump({**meta, "device": old_device}, f)
+                    print(f"study: {r['name']} already done", file=sys.stderr)
+                    continue
+                print(f"study: {r['name']}: stored run is from {old_device}, this run is on "
+                      f"{device}; running again (one device per table; --keep-other-devices "
+                      "keeps it)", file=sys.stderr)
+            elif old["cmd"] == key["cmd"]:
                 print(f"study: {r['name']}: model or inputs changed since the stored run; "
                       "running again", file=sys.stderr)
         print(f"study: {r['name']}: {shlex.join(cmd)}", file=sys.stderr, flush=True)
         t0 = time.monotonic()
         subprocess.run(cmd, check=True)
         strip_sources(out)
-        meta = {**key, "process_wall_s": time.monotonic() - t0,
+        meta = {**key, "device": device, "process_wall_s": time.monotonic() - t0,
                 "finished_utc": datetime.datetime.utcnow().isoformat(timespec="seconds")}
         with open(meta_path, "w") as f:
             json.dump(meta, f)
@@ -164,7 +180,7 @@ def seconds_per_input(rows):
     return total / 1000.0 / len(rows)
 
 
-def score_rows(args, rows, ev):
+def score_rows(args, rows, ev, device="unknown"):
     from .evaluate import align, score
     results, sigs = [], {}
     for r in rows:
@@ -183,7 +199,8 @@ def score_rows(args, rows, ev):
                             k=r["k"], anchor="" if r["anchor"] is None else r["anchor"],
                             passes_per_input=r["K"] * r["k"], n=len(hyps),
                             s_per_input=seconds_per_input(lines),
-                            process_wall_s=meta["process_wall_s"], **sc))
+                            process_wall_s=meta["process_wall_s"],
+                            device=meta.get("device", device), **sc))
     return results, sigs
 
 
@@ -195,19 +212,24 @@ def portable(text):
     return text.replace(REPO + os.sep, ".." + os.sep).replace(shared, os.path.join("..", "..", "shared") + os.sep)
 
 
-def write_outputs(args, results, sigs, device):
+def write_outputs(args, results, sigs):
     cols = list(results[0].keys())
     with open(os.path.join(args.out, "results.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=cols)
         w.writeheader()
         w.writerows(results)
     fmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)  # noqa: E731
-    show = [c for c in cols if c not in ("task", "process_wall_s", "coco_tokenizer")]
-    lines = [f"# {args.task}: quality vs decoder passes (ardiff, one device, one run)", "",
+    devices = sorted({r["device"] for r in results})
+    hide = ("task", "process_wall_s", "coco_tokenizer") + (("device",) if len(devices) == 1 else ())
+    show = [c for c in cols if c not in hide]
+    title = "one device, one run" if len(devices) == 1 else \
+        f"rows from {len(devices)} devices: compare timings only within one"
+    lines = [f"# {args.task}: quality vs decoder passes (ardiff, {title})", "",
              f"- inputs: the first {results[0]['n']} of the valid split"
              + (f" (--limit {args.limit})" if args.limit else " (all)"),
              f"- AR model: `{args.ar_model}`; uniform model: `{args.uniform_model}`",
-             f"- device: {device}; seed {args.seed}; batch {args.batch or 'ardiff default'}",
+             f"- device: {'; '.join(devices)}; seed {args.seed}; "
+             f"batch {args.batch or 'ardiff default'}",
              "- s_per_input: the run's batch timings (encoder + decoder passes + MBR) per input",
              "", "| " + " | ".join(show) + " |", "|" + "---|" * len(show)]
     lines += ["| " + " | ".join(fmt(r[c]) for c in show) + " |" for r in results]
@@ -302,6 +324,10 @@ def main(argv=None):
                     help="the k values of the grid (default %(default)s; e.g. 1 10 50)")
     ap.add_argument("--max-passes", type=int, default=0,
                     help="leave out rows with K*k above this (0: run every row)")
+    ap.add_argument("--keep-other-devices", action="store_true",
+                    help="reuse stored runs made on another device (default: run them again, "
+                         "so that a table's timings come from one device; with it, results.md "
+                         "gets a device column)")
     args = ap.parse_args(argv)
     if any(k < 1 for k in args.candidates):
         raise SystemExit(f"study: --candidates must be at least 1, got {args.candidates}")
@@ -320,17 +346,22 @@ def main(argv=None):
     rows = [r for r in rows if r["name"] not in args.left_out]
     device_file = os.path.join(args.out, "device.txt")
     if args.phase in ("all", "generate"):
-        with open(device_file, "w") as f:
-            f.write(describe_device(args) + "\n")
+        stored = None
+        if os.path.exists(device_file):
+            with open(device_file) as f:
+                stored = f.read().strip() or None
+        device = describe_device(args)
         write_commands(args, rows, inputs)
-        generate(args, rows, inputs)
+        generate(args, rows, inputs, device, stored)
+        with open(device_file, "w") as f:
+            f.write(device + "\n")
     if args.phase in ("all", "score"):
         with open(device_file) as f:
             device = f.read().strip()
-        results, sigs = score_rows(args, rows, ev)
+        results, sigs = score_rows(args, rows, ev, device)
         if not results:
             raise SystemExit("study: no runs to score")
-        write_outputs(args, results, sigs, device)
+        write_outputs(args, results, sigs)
         if args.phase == "score":
             append_score_command(args)
         print(open(os.path.join(args.out, "results.md")).read())

@@ -142,3 +142,57 @@ def test_grid_default_and_with_k50():
     assert sorted(r["K"] for r in k50 if r["model"] == "uniform") == list(study.UNIFORM_STEPS)
     assert "ar-K20-k50-a2" in {r["name"] for r in k50}
     assert [r for r in more if r["k"] != 50] == base
+
+
+def test_runs_from_another_device_run_again_unless_kept(tmp_path):
+    """One table, one device: a row stored on another machine is regenerated (its timings are
+    not comparable), a meta without the field takes the folder's old device.txt, and
+    --keep-other-devices reuses it; results.md then names each row's device."""
+    import argparse
+    log = tmp_path / "calls.txt"
+    fake = tmp_path / "fake-ardiff"
+    fake_ardiff(fake, log)
+    models = {name: fake_model(tmp_path / name, name) for name in ("ar", "uni")}
+    inputs = tmp_path / "inputs.txt"
+    inputs.write_text("a\nb\n")
+    args = argparse.Namespace(ardiff=str(fake), ar_model=models["ar"], uniform_model=models["uni"],
+                              seed=1, batch=None, device=None, out=str(tmp_path / "out"),
+                              keep_other_devices=False)
+    rows = [r for r in study.grid(2.0) if r["K"] * r["k"] <= 2]
+
+    def calls():
+        return len(log.read_text().split()) if log.exists() else 0
+
+    def meta(r):
+        return tmp_path / "out" / "runs" / (r["name"] + ".meta.json")
+
+    study.generate(args, rows, str(inputs), "cpu A")
+    assert calls() == len(rows)
+    assert all(json.loads(meta(r).read_text())["device"] == "cpu A" for r in rows)
+    study.generate(args, rows, str(inputs), "cpu A")                 # same device: reused
+    assert calls() == len(rows)
+    m = json.loads(meta(rows[0]).read_text())                        # an older meta: no field
+    del m["device"]
+    meta(rows[0]).write_text(json.dumps(m))
+    study.generate(args, rows, str(inputs), "cpu A", stored_device="cpu A")
+    assert calls() == len(rows)
+    assert json.loads(meta(rows[0]).read_text())["device"] == "cpu A"   # now recorded
+    args.keep_other_devices = True
+    study.generate(args, rows, str(inputs), "gpu B")                 # kept on request
+    assert calls() == len(rows)
+    args.keep_other_devices = False
+    study.generate(args, rows[:1], str(inputs), "gpu B")             # otherwise run again
+    assert calls() == len(rows) + 1
+    assert json.loads(meta(rows[0]).read_text())["device"] == "gpu B"
+
+    results = [dict(task="aeslc", model=r["model"], schedule=r["schedule"], K=r["K"], k=r["k"],
+                    anchor="", passes_per_input=r["K"] * r["k"], n=2, s_per_input=0.1,
+                    process_wall_s=1.0, device=json.loads(meta(r).read_text())["device"],
+                    rougeL=0.0) for r in rows]
+    args.task, args.limit, args.left_out = "aeslc", 2, []
+    study.write_outputs(args, results, {})
+    md = (tmp_path / "out" / "results.md").read_text()
+    assert "rows from 2 devices" in md and "| device |" in md and "- device: cpu A; gpu B" in md
+    study.write_outputs(args, results[1:], {})
+    md = (tmp_path / "out" / "results.md").read_text()
+    assert "one device, one run" in md and "| device |" not in md and "- device: cpu A;" in md
