@@ -3,7 +3,7 @@
 set -euo pipefail
 
 # the whole study in one command:
-../build/pyenv/bin/python -m ardiff_ref.study --ar-model ../models/aeslc-small --uniform-model ../models/aeslc-small-uniform --task aeslc --out ../bench/results/claim-aeslc --limit 50 --batch 50 --max-passes 5000
+../build/pyenv/bin/python -m ardiff_ref.study --ar-model ../models/aeslc-small --uniform-model ../models/aeslc-small-uniform --task aeslc --out ../bench/results/claim-aeslc --limit 50 --batch 50
 
 # (it writes inputs.txt, the eval inputs the rows below read; stored runs keep no
 # `source` field: the data stay in ../shared)
@@ -54,3 +54,5 @@ set -euo pipefail
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task aeslc --split valid --hyp ../bench/results/claim-aeslc/runs/uniform-K2000-k1.jsonl --data ../../shared/data --limit 50
 ../build/ardiff generate ../models/aeslc-small-uniform -i ../bench/results/claim-aeslc/inputs.txt -o ../bench/results/claim-aeslc/runs/uniform-K500-k10.jsonl --steps 500 --candidates 10 --schedule uniform --seed 1 --format jsonl --force -q --batch 50
 ../build/pyenv/bin/python -m ardiff_ref.evaluate --task aeslc --split valid --hyp ../bench/results/claim-aeslc/runs/uniform-K500-k10.jsonl --data ../../shared/data --limit 50
+../build/ardiff generate ../models/aeslc-small-uniform -i ../bench/results/claim-aeslc/inputs.txt -o ../bench/results/claim-aeslc/runs/uniform-K2000-k10.jsonl --steps 2000 --candidates 10 --schedule uniform --seed 1 --format jsonl --force -q --batch 50
+../build/pyenv/bin/python -m ardiff_ref.evaluate --task aeslc --split valid --hyp ../bench/results/claim-aeslc/runs/uniform-K2000-k10.jsonl --data ../../shared/data --limit 50

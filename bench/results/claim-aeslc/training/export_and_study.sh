@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Exports the step-1,000 checkpoints (fp16) and runs the study on the first 50 valid emails.
+# Exports the step-1,000 checkpoints (fp16) and runs the study (every row) on the first 50 valid
+# emails.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE/../../../../tools"
@@ -13,4 +14,5 @@ for name in ar uniform; do
 done
 ../build/pyenv/bin/python -m ardiff_ref.study --ar-model ../models/aeslc-small \
   --uniform-model ../models/aeslc-small-uniform --task aeslc \
-  --out ../bench/results/claim-aeslc --limit 50 --batch 50 --max-passes 2000
+  --out ../bench/results/claim-aeslc --limit 50 --batch 50
+# (the first run had --max-passes 2000; the folder's table is the whole grid since 2026-11-29)
