@@ -17,8 +17,8 @@
 #     where the metric packages are: `study ... --phase score`.
 #
 # Prepare here (repo root): bash tools/gpu_continue.sh --prepare   (the carried paths: .gpu/debs,
-# build-gpu/ardiff, .gpu/data/{commongen,multi30k-de-en} with the train splits gzipped and the
-# valid splits, which study reads) and check the size (bash tools/device_tree_size.sh ...).
+# build-gpu/ardiff, .gpu/data/DIR for each task of PAIRS and EXTRA, with the train split gzipped
+# and the valid split, which study reads) and check the size (bash tools/device_tree_size.sh ...).
 # Run there (repo root): OUT=$OUT bash tools/gpu_continue.sh
 # Results in $OUT: machine.txt, log.txt, models.tar.gz.part-* (models/), studies.tar.gz
 # (bench/results/claim-*-gpu*/ runs, device.txt, commands.sh) and training.tar.gz (logs,
@@ -30,6 +30,7 @@
 set -u
 ROOT=$(pwd)
 [ -f "$ROOT/tools/ardiff_ref/train.py" ] || { echo "gpu_continue: run from the repository root" >&2; exit 2; }
+. "$ROOT/tools/gpu_recipe.sh"
 
 # PAIR: TASK AR_INIT UNIFORM_INIT NEW  (models/AR_INIT and models/UNIFORM_INIT continued into
 # models/NEW and models/NEW-uniform)
@@ -44,14 +45,21 @@ if [ "${1:-}" = --prepare ]; then
   (cd .gpu/debs && apt-get download ocl-icd-libopencl1 libclblast1 libiniparser1 libcjson1 \
      libopenblas0-pthread libgfortran5)
   cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build-gpu -j2 >/dev/null
-  for d in commongen multi30k-de-en; do
+  dirs=()
+  for p in "${PAIRS[@]}" "${EXTRA[@]}"; do
+    read -r task _ <<< "$p"; gpu_recipe gpu_continue "$task" 0
+    [[ " ${dirs[*]} " == *" $DIR "* ]] || dirs+=("$DIR")
+  done
+  for d in "${dirs[@]}"; do
     mkdir -p .gpu/data/$d
-    for s in src tgt; do gzip -9 -n -c ../shared/data/$d/train.$s > .gpu/data/$d/train.$s.gz; done
+    for s in src tgt; do f=../shared/data/$d/train.$s
+      if [ -f $f ]; then gzip -9 -n -c $f > .gpu/data/$d/train.$s.gz; else cp $f.gz .gpu/data/$d/; fi
+    done
     for f in valid.src valid.tgt valid.refs.jsonl; do
       [ -f ../shared/data/$d/$f ] && cp ../shared/data/$d/$f .gpu/data/$d/
     done
   done
-  echo "carry: .gpu/debs build-gpu/ardiff .gpu/data/commongen .gpu/data/multi30k-de-en"
+  echo "carry: .gpu/debs build-gpu/ardiff$(printf ' .gpu/data/%s' "${dirs[@]}")"
   exit 0
 fi
 
@@ -64,6 +72,16 @@ CANDS=${CANDS:-1 10 50}
 MAXPASSES=${MAXPASSES:-0}
 DEVICE=${DEVICE:-cuda}
 OUT=${OUT:-.gpu/out}
+# the task's model shape and recipe: tools/gpu_recipe.sh (shared with gpu_train.sh), this
+# script's seed on top
+task_flags() {  # TASK -> DIR, FLAGS
+  gpu_recipe gpu_continue "$1" "$BATCH" || exit 2
+  FLAGS=("${RECIPE[@]}" --seed 303)
+}
+for p in "${PAIRS[@]}" "${EXTRA[@]}"; do   # every task known before anything starts
+  read -r task _ <<< "$p"; task_flags "$task"
+done
+
 mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 WORK=$(mktemp -d)
 PY=python3
@@ -84,17 +102,6 @@ log() { echo "[$(date -u +%H:%M:%S) +${SECONDS}s] $*" | tee -a "$OUT/log.txt"; }
   echo "minutes $MINUTES, batch $BATCH, export every $EXPORT_EVERY, device $DEVICE"
   "$ARDIFF" devices 2>&1 | head -5; } > "$OUT/machine.txt" 2>&1
 cat "$OUT/machine.txt"
-
-task_flags() {  # TASK -> FLAGS (the model's shape as in its model.ini; recipe of the GPU runs)
-  local common=(--intermediate_size 512 --num_attention_heads 8 --in_channels 64
-    --encoder_layers 3 --decoder_layers 3 --batch_size "$BATCH" --lr 1e-3 --warmup_steps 300
-    --total_steps 1000000 --lr_schedule constant --ema_rate 0.999 --dropout 0.1
-    --att_dropout 0.1 --src_emb_init tgt --seed 303 --export_dtype f16)
-  case $1 in
-    commongen) DIR=commongen; FLAGS=("${common[@]}" --tgt_len 24 --max_pos_len 32) ;;
-    multi30k) DIR=multi30k-de-en; FLAGS=("${common[@]}" --tgt_len 32 --max_pos_len 64 --gen_case sentence) ;;
-  esac
-}
 
 # ---- 1. training -------------------------------------------------------------------------
 UTIL_PID=

@@ -26,7 +26,8 @@
 # these sizes make about 50 MiB). Unpack with `cat results.tar.gz.part-* | tar -xzf -` and move
 # TASK/ar-model to models/TASK-small, TASK/uniform-model to models/TASK-small-uniform,
 # TASK/X-addtime-model to models/TASK-small-addtime[-uniform]. The flags are the CPU recipes' (bench/results/claim-*/training/)
-# with batch $BATCH (default 256) and 300 warm-up steps; CommonGen's are those of the bundled
+# with batch $BATCH (default 256) and 300 warm-up steps (tools/gpu_recipe.sh, shared with
+# tools/gpu_continue.sh); CommonGen's are those of the bundled
 # models (models/commongen-small/README.md), plus --tf32 (TF32=0 leaves it out: the bundled
 # models were trained without it). machine.txt ends with the GPU's utilization every 20 s.
 # DEVICE=cpu runs the same on the CPU (a smoke test).
@@ -51,21 +52,11 @@ ROOT=$(pwd)
 PY=python3
 [ "$DEVICE" = cpu ] && [ -x /usr/bin/python3 ] && PY=/usr/bin/python3   # Debian's torch
 
-# task -> data folder, model folder, flags (model_args.sh of each CPU recipe, GPU batch)
+# task -> data folder, model folder, flags (tools/gpu_recipe.sh: shared with gpu_continue.sh)
+. "$ROOT/tools/gpu_recipe.sh"
 task_args() {
-  local common=(--intermediate_size 512 --num_attention_heads 8 --in_channels 64
-    --encoder_layers 3 --decoder_layers 3 --batch_size "$BATCH" --lr 1e-3 --warmup_steps 300
-    --total_steps 1000000 --lr_schedule constant --ema_rate 0.999 --dropout 0.1 --att_dropout 0.1
-    --src_emb_init tgt --export_dtype f16)
-  case $1 in
-    commongen) DIR=commongen; MODEL=commongen-small
-      ARGS=("${common[@]}" --tgt_len 24 --max_pos_len 32) ;;
-    multi30k) DIR=multi30k-de-en; MODEL=multi30k-small
-      ARGS=("${common[@]}" --tgt_len 32 --max_pos_len 64 --gen_case sentence) ;;
-    aeslc) DIR=aeslc; MODEL=aeslc-small
-      ARGS=("${common[@]}" --tgt_len 20 --max_pos_len 64) ;;
-    *) echo "gpu_train: unknown task '$1' (commongen, multi30k, aeslc)" >&2; exit 2 ;;
-  esac
+  gpu_recipe gpu_train "$1" "$BATCH" || exit 2
+  ARGS=("${RECIPE[@]}")
   DATA=$ROOT/../shared/data/$DIR
   [ -d "$DATA" ] || DATA=$ROOT/.gpu/data/$DIR
   [ -f "$DATA/train.tgt" ] || [ -f "$DATA/train.tgt.gz" ] || { echo "gpu_train: no $DIR train split in ../shared/data or .gpu/data" >&2; exit 1; }
