@@ -16,7 +16,8 @@ in OUT/runs/ and a rerun skips rows already done with the same command, model fi
 (sha256 in the meta; paths inside the repository are compared relative to tools/, so a clone
 at another path reuses the committed runs) on the same device (`ardiff devices` as device.txt
 records it: a row stored from another machine runs again, so that one table's timings come from
-one device; `--keep-other-devices` reuses them and results.md then shows each row's device). Then every row is scored (evaluate.score) and
+one device; `--keep-other-devices` reuses them and results.md then shows each row's device).
+Then every row is scored (evaluate.score) and
 OUT/results.csv, OUT/results.md, OUT/quality_vs_steps.png and OUT/commands.sh are written.
 `--phase generate` needs only the ardiff binary (no metric packages: for a lent GPU machine);
 `--phase score` scores the runs already in OUT. Seconds per input are the run's own batch
@@ -108,12 +109,26 @@ def run_key(cmd, model_dir, inputs):
             "inputs_sha256": sha256_files([inputs])}
 
 
-def generate(args, rows, inputs, device="unknown", stored_device=None):
+def record_devices(runs, device):
+    """Metas written before they recorded their device get `device` (the folder's device.txt,
+    which described where they ran), before anything rewrites that file."""
+    if not os.path.isdir(runs):
+        return
+    for name in sorted(os.listdir(runs)):
+        if name.endswith(".meta.json"):
+            path = os.path.join(runs, name)
+            with open(path) as f:
+                meta = json.load(f)
+            if "device" not in meta:
+                with open(path, "w") as f:
+                    json.dump({**meta, "device": device}, f)
+
+
+def generate(args, rows, inputs, device="unknown"):
     """Run ardiff for every row not already done on this device; -> nothing (files in OUT/runs).
 
     A table's timings compare rows of one device, so a run stored from another device (its
-    meta's `device`; `stored_device`, the folder's device.txt before this run, for metas written
-    before the field existed) runs again unless args.keep_other_devices."""
+    meta's `device`) runs again unless args.keep_other_devices."""
     runs = os.path.join(args.out, "runs")
     os.makedirs(runs, exist_ok=True)
     keys = {}
@@ -131,14 +146,9 @@ def generate(args, rows, inputs, device="unknown", stored_device=None):
             with open(meta_path) as f:
                 old = json.load(f)
             old["cmd"] = [portable(a) for a in old.get("cmd", [])]   # metas with absolute paths
-            old_device = old.get("device", stored_device)
+            old_device = old.get("device", "unknown")
             if all(old.get(k) == v for k, v in key.items()):
                 if old_device == device or getattr(args, "keep_other_devices", False):
-                    if "device" not in old and old_device:     # record where it ran
-                        with open(meta_path) as f:
-                            meta = json.load(f)
-                        with open(meta_path, "w") as f:
-                            json.dump({**meta, "device": old_device}, f)
                     print(f"study: {r['name']} already done", file=sys.stderr)
                     continue
                 print(f"study: {r['name']}: stored run is from {old_device}, this run is on "
@@ -290,10 +300,18 @@ def write_commands(args, rows, inputs):
 
 
 def append_score_command(args):
-    with open(os.path.join(args.out, "commands.sh"), "a") as f:
-        f.write(portable("\n# scored (results.csv, results.md, quality_vs_steps.png) with:\n"
-                         f"{shlex.quote(os.path.normpath(sys.executable))} -m ardiff_ref.study "
-                         + shlex.join(sys.argv[1:]) + "\n"))
+    """Adds the scoring command to commands.sh once (scoring again does not repeat it)."""
+    path = os.path.join(args.out, "commands.sh")
+    text = portable("\n# scored (results.csv, results.md, quality_vs_steps.png) with:\n"
+                    f"{shlex.quote(os.path.normpath(sys.executable))} -m ardiff_ref.study "
+                    + shlex.join(sys.argv[1:]) + "\n")
+    old = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+    if not old.endswith(text):
+        with open(path, "a") as f:
+            f.write(text)
 
 
 def describe_device(args):
@@ -346,18 +364,19 @@ def main(argv=None):
     rows = [r for r in rows if r["name"] not in args.left_out]
     device_file = os.path.join(args.out, "device.txt")
     if args.phase in ("all", "generate"):
-        stored = None
+        if os.path.exists(device_file):      # what older metas ran on, before it is rewritten
+            with open(device_file) as f:
+                record_devices(os.path.join(args.out, "runs"), f.read().strip() or "unknown")
+        device = describe_device(args)
+        with open(device_file, "w") as f:    # first: a run stopped by a deadline keeps it
+            f.write(device + "\n")
+        write_commands(args, rows, inputs)
+        generate(args, rows, inputs, device)
+    if args.phase in ("all", "score"):
+        device = "unknown"                   # for metas without the field (and no device.txt)
         if os.path.exists(device_file):
             with open(device_file) as f:
-                stored = f.read().strip() or None
-        device = describe_device(args)
-        write_commands(args, rows, inputs)
-        generate(args, rows, inputs, device, stored)
-        with open(device_file, "w") as f:
-            f.write(device + "\n")
-    if args.phase in ("all", "score"):
-        with open(device_file) as f:
-            device = f.read().strip()
+                device = f.read().strip()
         results, sigs = score_rows(args, rows, ev, device)
         if not results:
             raise SystemExit("study: no runs to score")

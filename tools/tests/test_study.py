@@ -146,8 +146,9 @@ def test_grid_default_and_with_k50():
 
 def test_runs_from_another_device_run_again_unless_kept(tmp_path):
     """One table, one device: a row stored on another machine is regenerated (its timings are
-    not comparable), a meta without the field takes the folder's old device.txt, and
-    --keep-other-devices reuses it; results.md then names each row's device."""
+    not comparable), metas without the field take the folder's old device.txt (record_devices,
+    before main rewrites it), and --keep-other-devices reuses them; results.md then names each
+    row's device."""
     import argparse
     log = tmp_path / "calls.txt"
     fake = tmp_path / "fake-ardiff"
@@ -171,18 +172,26 @@ def test_runs_from_another_device_run_again_unless_kept(tmp_path):
     assert all(json.loads(meta(r).read_text())["device"] == "cpu A" for r in rows)
     study.generate(args, rows, str(inputs), "cpu A")                 # same device: reused
     assert calls() == len(rows)
-    m = json.loads(meta(rows[0]).read_text())                        # an older meta: no field
+    for r in rows[:2]:                                               # older metas: no field
+        m = json.loads(meta(r).read_text())
+        del m["device"]
+        meta(r).write_text(json.dumps(m))
+    study.record_devices(str(tmp_path / "out" / "runs"), "cpu A")    # the folder's device.txt
+    assert all(json.loads(meta(r).read_text())["device"] == "cpu A" for r in rows)
+    study.generate(args, rows, str(inputs), "cpu A")
+    assert calls() == len(rows)
+    m = json.loads(meta(rows[0]).read_text())                        # none recorded: unknown
     del m["device"]
     meta(rows[0]).write_text(json.dumps(m))
-    study.generate(args, rows, str(inputs), "cpu A", stored_device="cpu A")
-    assert calls() == len(rows)
-    assert json.loads(meta(rows[0]).read_text())["device"] == "cpu A"   # now recorded
+    study.generate(args, rows[:1], str(inputs), "cpu A")
+    assert calls() == len(rows) + 1
+    assert json.loads(meta(rows[0]).read_text())["device"] == "cpu A"
     args.keep_other_devices = True
     study.generate(args, rows, str(inputs), "gpu B")                 # kept on request
-    assert calls() == len(rows)
+    assert calls() == len(rows) + 1
     args.keep_other_devices = False
     study.generate(args, rows[:1], str(inputs), "gpu B")             # otherwise run again
-    assert calls() == len(rows) + 1
+    assert calls() == len(rows) + 2
     assert json.loads(meta(rows[0]).read_text())["device"] == "gpu B"
 
     results = [dict(task="aeslc", model=r["model"], schedule=r["schedule"], K=r["K"], k=r["k"],
@@ -196,3 +205,17 @@ def test_runs_from_another_device_run_again_unless_kept(tmp_path):
     study.write_outputs(args, results[1:], {})
     md = (tmp_path / "out" / "results.md").read_text()
     assert "one device, one run" in md and "| device |" not in md and "- device: cpu A;" in md
+
+
+def test_score_command_is_recorded_once(tmp_path, monkeypatch):
+    import argparse
+    (tmp_path / "commands.sh").write_text("#!/usr/bin/env bash\n")
+    monkeypatch.setattr("sys.argv", ["study", "--task", "aeslc", "--phase", "score"])
+    args = argparse.Namespace(out=str(tmp_path))
+    study.append_score_command(args)
+    study.append_score_command(args)                    # scored again: not repeated
+    text = (tmp_path / "commands.sh").read_text()
+    assert text.count("--phase score") == 1 and text.startswith("#!/usr/bin/env bash\n")
+    monkeypatch.setattr("sys.argv", ["study", "--task", "multi30k", "--phase", "score"])
+    study.append_score_command(args)                    # a different command is added
+    assert (tmp_path / "commands.sh").read_text().count("--phase score") == 2
