@@ -47,8 +47,8 @@ def fake_model(d, name):
     return str(d)
 
 
-def test_stored_runs_are_reused_only_for_the_same_model_and_inputs(tmp_path):
-    """A replaced model or new inputs under the same paths must run again, not reuse old runs."""
+def fake_study(tmp_path):
+    """-> (args of study.generate, the fake ardiff's call log, the two fake models, inputs)."""
     import argparse
     log = tmp_path / "calls.txt"
     fake = tmp_path / "fake-ardiff"
@@ -57,7 +57,14 @@ def test_stored_runs_are_reused_only_for_the_same_model_and_inputs(tmp_path):
     inputs = tmp_path / "inputs.txt"
     inputs.write_text("a\nb\n")
     args = argparse.Namespace(ardiff=str(fake), ar_model=models["ar"], uniform_model=models["uni"],
-                              seed=1, batch=None, device=None, out=str(tmp_path / "out"))
+                              seed=1, batch=None, device=None, out=str(tmp_path / "out"),
+                              keep_other_devices=False)
+    return args, log, models, inputs
+
+
+def test_stored_runs_are_reused_only_for_the_same_model_and_inputs(tmp_path):
+    """A replaced model or new inputs under the same paths must run again, not reuse old runs."""
+    args, log, models, inputs = fake_study(tmp_path)
     rows = [r for r in study.grid(2.0) if r["K"] * r["k"] <= 3 or r["name"] == "uniform-K20-k1"]
     assert {r["model"] for r in rows} == {"ar", "uniform"}
 
@@ -149,16 +156,7 @@ def test_runs_from_another_device_run_again_unless_kept(tmp_path):
     not comparable), metas without the field take the folder's old device.txt (record_devices,
     before main rewrites it), and --keep-other-devices reuses them; results.md then names each
     row's device."""
-    import argparse
-    log = tmp_path / "calls.txt"
-    fake = tmp_path / "fake-ardiff"
-    fake_ardiff(fake, log)
-    models = {name: fake_model(tmp_path / name, name) for name in ("ar", "uni")}
-    inputs = tmp_path / "inputs.txt"
-    inputs.write_text("a\nb\n")
-    args = argparse.Namespace(ardiff=str(fake), ar_model=models["ar"], uniform_model=models["uni"],
-                              seed=1, batch=None, device=None, out=str(tmp_path / "out"),
-                              keep_other_devices=False)
+    args, log, _, inputs = fake_study(tmp_path)
     rows = [r for r in study.grid(2.0) if r["K"] * r["k"] <= 2]
 
     def calls():
