@@ -1,13 +1,14 @@
-"""Training-step speed of the rounding-CE backward modes, measured in one run.
+"""Training-step speed of two trainer modes, measured side by side in one run.
 
-    PYTHONPATH=. python3 -m ardiff_ref.bench_train --resume CKPT [--steps 8] [--reps 2] \
-        -- TRAINER FLAGS...          (the flags the checkpoint was trained with)
+    PYTHONPATH=. python3 -m ardiff_ref.bench_train --resume CKPT [--compare ce_grad|autocast] \
+        [--steps 8] [--reps 2] -- TRAINER FLAGS...   (the flags the checkpoint was trained with)
 
 Loads the checkpoint (a trained one: the subnormal gradients `--ce_grad flush` avoids appear
-only once the embeddings have separated), then alternates `--ce_grad torch` and `flush`
-`--reps` times: two warm-up steps, then `--steps` timed steps from the same state and batches.
-Prints the machine, torch, threads, seconds per step of each run, the mean loss of the timed
-steps (the same in both modes) and the speed ratio. Nothing is written.
+only once the embeddings have separated), then alternates the two values of the compared
+option `--reps` times (`ce_grad`: torch, flush; `autocast`: none, bf16): two warm-up steps, then
+`--steps` timed steps from the same state and batches. Prints the machine, torch, threads,
+seconds per step of each run, the mean loss of the timed steps (the same in both ce_grad modes;
+bf16 rounding moves it slightly) and the speed ratio. Nothing is written.
 """
 import argparse
 import os
@@ -30,8 +31,11 @@ def cpu_name():
     return platform.processor() or "unknown"
 
 
-def run(flags, ckpt, mode, steps):
-    args = train.parser().parse_args(flags + ["--ce_grad", mode])
+MODES = {"ce_grad": ("torch", "flush"), "autocast": ("none", "bf16")}
+
+
+def run(flags, ckpt, option, mode, steps):
+    args = train.parser().parse_args(flags + ["--" + option, mode])
     tr = train.Trainer(args)
     tr.load_state(torch.load(ckpt, map_location="cpu", weights_only=False))
     tr.data = trainlib.CommonGenData(args.data, "train", tr.tok, args.tgt_len, tr.cfg.max_src_len)
@@ -47,6 +51,7 @@ def run(flags, ckpt, mode, steps):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--resume", required=True, help="a trainer checkpoint.pt")
+    ap.add_argument("--compare", choices=sorted(MODES), default="ce_grad")
     ap.add_argument("--steps", type=int, default=8)
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1)
@@ -63,15 +68,15 @@ def main(argv=None):
           f"{a.threads} thread(s); load average {os.getloadavg()[0]:.2f}")
     print(f"# checkpoint {a.resume}; {a.steps} timed steps after 2 warm-up steps, same state and "
           f"batches in every run")
-    res = {"torch": [], "flush": []}
+    base, new = MODES[a.compare]
+    res = {base: [], new: []}
     for _ in range(a.reps):
-        for mode in ("torch", "flush"):
-            dt, loss = run(flags, a.resume, mode, a.steps)
+        for mode in (base, new):
+            dt, loss = run(flags, a.resume, a.compare, mode, a.steps)
             res[mode].append(dt)
-            print(f"ce_grad {mode:5s}  {dt:.3f} s/step  mean loss {loss:.5f}", flush=True)
-    t, f = (sum(res[m]) / len(res[m]) for m in ("torch", "flush"))
-    print(f"speed-up of flush over torch: {t / f:.2f}x ({t:.3f} -> {f:.3f} s/step)")
-
+            print(f"{a.compare} {mode:5s}  {dt:.3f} s/step  mean loss {loss:.5f}", flush=True)
+    t, f = (sum(res[m]) / len(res[m]) for m in (base, new))
+    print(f"speed-up of {new} over {base}: {t / f:.2f}x ({t:.3f} -> {f:.3f} s/step)")
 
 if __name__ == "__main__":
     main()

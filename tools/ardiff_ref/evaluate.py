@@ -119,6 +119,8 @@ def score(task, hyps, ev, tokenizer="ptb"):
             ["rouge1", "rouge2", "rougeL"], "subject_")
     else:
         raise ValueError(f"unknown task {task!r}")
+    add("repeat", metrics.repetition_corpus(hyps), ["repeat"])
+    add("distinct", metrics.distinct_corpus(hyps, ev["inputs"]), ["distinct"])
     return scores, sigs
 
 

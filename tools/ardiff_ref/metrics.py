@@ -176,6 +176,38 @@ def coverage_corpus(hyps, concept_sets):
             "signature": "coverage: " + COVERAGE_RULE}
 
 
+REPEAT_RULE = ("an output repeats when two neighbouring lowercase words (runs of letters/digits) "
+               "are equal ('sitting sitting'); punctuation between them does not separate them")
+
+
+def has_repeat(hyp):
+    """True when `hyp` has a back-to-back repeated word (REPEAT_RULE)."""
+    words = re.findall(r"[^\W_]+", hyp.lower())
+    return any(a == b for a, b in zip(words, words[1:]))
+
+
+def repetition_corpus(hyps):
+    """Percentage of outputs with a back-to-back repeated word (issue 17's fluency check)."""
+    if not hyps:
+        raise ValueError("no hypotheses")
+    return {"repeat": 100.0 * sum(map(has_repeat, hyps)) / len(hyps),
+            "signature": "repeat: " + REPEAT_RULE}
+
+
+def distinct_corpus(hyps, inputs):
+    """Collapse check: distinct outputs over distinct inputs (x100, capped at 100), where the
+    output of an input given several times is its first one."""
+    if len(hyps) != len(inputs) or not hyps:
+        raise ValueError("hypotheses and inputs must be non-empty and line up")
+    first = {}
+    for x, h in zip(inputs, hyps):
+        first.setdefault(x, h)
+    outs = set(first.values())
+    return {"distinct": 100.0 * len(outs) / len(first),
+            "signature": "distinct: distinct outputs / distinct inputs (first output of each "
+                         "input), x100"}
+
+
 def _dist_version(name):
     try:
         from importlib.metadata import version

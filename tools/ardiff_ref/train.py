@@ -75,6 +75,9 @@ def parser():
                    help="rounding CE gradient: flush (probabilities < exp(-80) count as 0: no "
                         "subnormal floats, ~1.3x faster CPU steps) or torch (F.cross_entropy's "
                         "own, bit-for-bit the runs before 2026-11-29)")
+    g.add_argument("--autocast", choices=("none", "bf16"), default="none",
+                   help="bf16: matrix products in bfloat16 under torch.autocast (CPUs with "
+                        "AVX-512 BF16 or AMX, recent GPUs); losses and weights stay fp32")
     g.add_argument("--ignore_pad", action="store_true", help="exclude pads from the loss (not official)")
     g.add_argument("--seed", type=int, default=101, help="rank r uses seed + r (official)")
     g.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
@@ -180,7 +183,8 @@ class Trainer:
         self.ns = NoiseSchedule(args.diffusion_steps)
         sched = "ar" if args.schedule in ("ar", "xy_uniform") else "uniform"
         self.sched = make_schedule(sched, args.diffusion_steps, args.tgt_len, args.end_point_scale)
-        self.loss_mod = DiffusionLoss(self.model, self.ns, args.ignore_pad, args.ce_grad)
+        self.loss_mod = DiffusionLoss(self.model, self.ns, args.ignore_pad, args.ce_grad,
+                                      args.autocast)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=args.lr,
                                      weight_decay=args.weight_decay)
         self.gen = torch.Generator().manual_seed(args.seed + rank)    # timesteps and noise

@@ -192,3 +192,37 @@ def test_hyps_read_the_same_from_gzipped_files(tmp_path):
         f.write("one\ntwo\n")
     assert read_hyps(str(tmp_path / "t.txt.gz")) == read_hyps(str(tmp_path / "t.txt")) == \
         (["one", "two"], None)
+
+
+def test_repetition_counts_back_to_back_words_only():
+    assert metrics.has_repeat("a man is sitting sitting on a bench")
+    assert metrics.has_repeat("A bike, bike on the road.")          # punctuation between
+    assert metrics.has_repeat("The the dog")                         # case folded
+    assert not metrics.has_repeat("a man and a woman sit on a bench")  # repeats, not neighbours
+    assert not metrics.has_repeat("")
+    r = metrics.repetition_corpus(["dog dog", "a dog", "a cat", "cat cat cat"])
+    assert r["repeat"] == pytest.approx(50.0)
+    with pytest.raises(ValueError):
+        metrics.repetition_corpus([])
+
+
+def test_distinct_detects_collapse():
+    assert metrics.distinct_corpus(["x", "x", "x"], ["a", "b", "c"])["distinct"] == \
+        pytest.approx(100 / 3)
+    assert metrics.distinct_corpus(["x", "y", "z"], ["a", "b", "c"])["distinct"] == 100.0
+    # an input given twice counts once, by its first output
+    assert metrics.distinct_corpus(["x", "y", "q"], ["a", "b", "a"])["distinct"] == 100.0
+    with pytest.raises(ValueError):
+        metrics.distinct_corpus(["x"], ["a", "b"])
+
+
+def test_evaluate_reports_repeat_and_distinct(tmp_path):
+    d = tmp_path / "multi30k-de-en"
+    d.mkdir()
+    (d / "valid.src").write_text("eins\nzwei\ndrei\n")
+    (d / "valid.tgt").write_text("one\ntwo\nthree\n")
+    ev = evaluate.load_eval("multi30k", str(tmp_path))
+    scores, sigs = evaluate.score("multi30k", ["one one", "two", "two"], ev)
+    assert scores["repeat"] == pytest.approx(100 / 3)
+    assert scores["distinct"] == pytest.approx(200 / 3)
+    assert "repeat" in sigs and "distinct" in sigs

@@ -365,3 +365,41 @@ def test_bench_train_times_both_modes_from_one_checkpoint(data_dir, tmp_path, ca
     assert out[-1].startswith("speed-up of flush over torch: ")
     with pytest.raises(SystemExit, match="no checkpoint"):
         bench_train.main(["--resume", str(tmp_path / "none.pt"), "--"] + flags)
+
+
+def test_autocast_bf16_trains_close_to_fp32_and_none_is_bit_identical(data_dir, tmp_path):
+    a = _trainer(data_dir, tmp_path / "a")
+    b = _trainer(data_dir, tmp_path / "b", "--autocast", "bf16")
+    c = _trainer(data_dir, tmp_path / "c", "--autocast", "none")
+    assert (a.loss_mod.autocast, b.loss_mod.autocast) == ("none", "bf16")
+    batch = a.next_batch()
+    g = torch.Generator().manual_seed(3)
+    tau, _ = a.sched.sample_training(8, g)
+    noise = (torch.randn(8, 10, 8, generator=g), torch.randn(8, 10, 8, generator=g))
+    for t in (a, b, c):
+        t.model.eval()
+    (la, ta), (lb, tb), (lc, _) = (t.loss_mod(*batch, tau, *noise) for t in (a, b, c))
+    assert torch.equal(la, lc)                            # "none" is the fp32 path, bit for bit
+    assert not torch.equal(la, lb)                        # bf16 really ran
+    assert lb.dtype == torch.float32 and tb["ce"].dtype == torch.float32
+    assert float(lb) == pytest.approx(float(la), rel=0.05)
+    lb.backward()
+    assert all(p.grad is not None and p.grad.dtype == torch.float32 and torch.isfinite(p.grad).all()
+               for p in b.model.parameters() if p.requires_grad and p.grad is not None)
+    with pytest.raises(SystemExit):
+        _trainer(data_dir, tmp_path / "d", "--autocast", "fp16")
+
+
+def test_bench_train_compares_autocast(data_dir, tmp_path, capsys):
+    from ardiff_ref import bench_train
+    ckpt = _trainer(data_dir, tmp_path / "a").train(stop_at=2)
+    flags = ["--data", str(data_dir), "--vocab", str(data_dir / "vocab.txt"),
+             "--intermediate_size", "64", "--num_attention_heads", "2", "--in_channels", "8",
+             "--tgt_len", "10", "--max_pos_len", "12", "--encoder_layers", "1",
+             "--decoder_layers", "1", "--batch_size", "8", "--seed", "5"]
+    bench_train.main(["--resume", ckpt, "--compare", "autocast", "--steps", "1", "--reps", "1",
+                      "--"] + flags)
+    out = capsys.readouterr().out.splitlines()
+    rows = [x.split() for x in out if x.startswith("autocast")]
+    assert [r[1] for r in rows] == ["none", "bf16"]
+    assert out[-1].startswith("speed-up of bf16 over none: ")
