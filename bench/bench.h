@@ -18,6 +18,9 @@ typedef struct bench_model {
     int h, d, ct, ffn, H, N, S, V, T;
 } bench_model;
 
+/* runtime/engine/forward.c's ROUND_SCRATCH_FLOATS: clamping runs in chunks of this / V rows */
+#define BENCH_ROUND_SCRATCH_FLOATS (16u << 20)
+
 #define BENCH_MODELS 2
 extern const bench_model bench_models[BENCH_MODELS];
 
@@ -30,6 +33,9 @@ double bench_now_ms(void);
 /* Both tables time the kernel sets by setting dev->cpu_kernels, and restore it before returning. */
 int bench_gemm(ocl_dev *dev, const bench_opts *o);
 int bench_kernels(ocl_dev *dev, const bench_opts *o);
+/* Fused clamping vs GEMM + argmin for k = 1, 10, 50 (ignores o->candidates); sets and restores
+ * dev->clamp_fused. */
+int bench_clamp(ocl_dev *dev, const bench_opts *o);
 
 /* median of n values (sorts v) */
 double bench_median(double *v, int n);

@@ -10,8 +10,6 @@
 
 #include "bench.h"
 
-#define ROUND_SCRATCH_FLOATS (16u << 20) /* forward.c: clamping runs in chunks of this / V rows */
-
 typedef struct gemm_shape {
     const char *model, *what;
     size_t m, n, k; /* rows, out features, in features */
@@ -23,7 +21,7 @@ typedef struct gemm_shape {
 static int shapes_of(const bench_model *b, int kcand, gemm_shape *s)
 {
     size_t M = (size_t)kcand * b->N, N = b->N, S = b->S, h = b->h, d = b->d, ct = b->ct;
-    size_t chunk = ROUND_SCRATCH_FLOATS / (size_t)b->V;
+    size_t chunk = BENCH_ROUND_SCRATCH_FLOATS / (size_t)b->V;
     gemm_shape c[] = {
         {b->name, "dec up-proj 1", M, 2 * h, d, 0},
         {b->name, "dec up-proj 2", M, h, 2 * h, 0},
@@ -86,6 +84,7 @@ static int run_shape(ocl_dev *dev, const gemm_shape *s, int reps, double ms[3])
         goto done;
     ocl_gemm_args g = {0, 1, s->m, s->n, s->k, 1.0f, s->beta, da, 0, s->k, db, 0, s->k, dc, 0,
                        s->n, 1, 0, 0, 0};
+    dev->cpu_kernels = 0; /* reserve for the CLBlast pass (the tiled pass needs no temporary) */
     if (ocl_gemm_reserve(dev, &g, 1)) goto done;
     ms[0] = time_device(dev, &g, 0, reps, t);
     if (ms[0] < 0)

@@ -315,7 +315,8 @@ int bench_kernels(ocl_dev *dev, const bench_opts *o)
     printf("\n## kernels (k=%d; decoder rows k*N; encoder rows S, source at max length; time "
            "features N rows)\n", k);
     printf("# [gpu] / [cpu]: under that kernel set (* the default here, %s); rows without a set "
-           "ran once with the default; round_* include their x.E^T GEMM\n", bench_set_name(set));
+           "ran once with the default; round_* include their x.E^T GEMM, except round_nearest "
+           "[cpu]: the fused kernel (cl/clamp.cl; ARDIFF_CLAMP)\n", bench_set_name(set));
     printf("%-10s %-26s %10s %9s %9s\n", "model", "kernel", "ms", "GB/s", "GFLOP/s");
     double *t = malloc(sizeof(double) * (size_t)o->reps);
     for (int s = 0; s < BENCH_MODELS && t; s++) {

@@ -1,7 +1,8 @@
 /* bench_main.c: ardiff_bench: header (machine, device, driver, CLBlast, kernel set, commit,
- * cache), then the GEMM table (CLBlast, the tiled kernel and OpenBLAS) and the kernel table (the
- * set-dependent kernels under both kernel sets). Figures are medians over --reps runs after one
- * warm-up; compare them only as ratios within one run. */
+ * cache), then the GEMM table (CLBlast, the tiled kernel and OpenBLAS), the kernel table (the
+ * set-dependent kernels under both kernel sets) and the clamping table (fused vs GEMM + argmin).
+ * Figures are medians over --reps runs after one warm-up; compare them only as ratios within
+ * one run. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,10 +64,11 @@ static void cpu_model(char *out, size_t cap)
 static void usage(void)
 {
     printf("usage: ardiff_bench [--device SPEC] [--reps N] [--model commongen|xsum|all] [--k K]\n"
-           "                    [--only gemm|kernels]\n"
+           "                    [--only gemm|kernels|clamp]\n"
            "Times the GEMM shapes (CLBlast, the tiled kernel, OpenBLAS SGEMM) and every kernel of\n"
            "the official CommonGen and XSUM model sizes on one device; the kernels that differ\n"
-           "between the gpu and cpu kernel sets under both.\n"
+           "between the gpu and cpu kernel sets under both; clamping fused vs GEMM + argmin\n"
+           "for k = 1, 10, 50.\n"
            "Defaults: --reps 5 --model all --k 10.\n");
 }
 
@@ -143,6 +145,7 @@ int main(int argc, char **argv)
     int rc = 0;
     if (!only || !strcmp(only, "gemm")) rc |= bench_gemm(dev, &o);
     if (!only || !strcmp(only, "kernels")) rc |= bench_kernels(dev, &o);
+    if (!only || !strcmp(only, "clamp")) rc |= bench_clamp(dev, &o);
     ocl_dev_free(dev);
     return rc;
 }

@@ -27,10 +27,10 @@ for t in test_rng test_kernels test_gemm test_parity test_fp16; do
   echo "rc=${PIPESTATUS[0]} time=$((SECONDS - s)) s"
 done
 step selftest; $B/ardiff selftest --device gpu
-if [ -f models/commongen-small/model.ini ]; then
+if [ -f studies/models/commongen-small/model.ini ]; then
   step generate bundled model
-  head -8 models/commongen-small/examples.txt | $B/ardiff generate models/commongen-small --device gpu --seed 1 | tee $OUT/gpu-generate.txt
-  head -8 models/commongen-small/examples.txt | $B/ardiff generate models/commongen-small --device gpu --seed 1 --precision fp16 2>&1 | head -8
+  head -8 studies/models/commongen-small/examples.txt | $B/ardiff generate studies/models/commongen-small --device gpu --seed 1 | tee $OUT/gpu-generate.txt
+  head -8 studies/models/commongen-small/examples.txt | $B/ardiff generate studies/models/commongen-small --device gpu --seed 1 --precision fp16 2>&1 | head -8
 fi
 step ardiff_bench; timeout 200 $B/bench/ardiff_bench --device gpu --reps 10 --k 10 2>&1 | tee $OUT/gpu-kernels.txt
 if [ -x $B/bench/ardiff_bench_generate ] && [ -f bench/run_generate.sh ]; then

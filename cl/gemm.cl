@@ -8,8 +8,9 @@
  * both operands are read along contiguous rows. Rows and columns past M or N are clamped on
  * load and never stored. beta == 0 does not read C (BLAS semantics: C may hold garbage).
  * Accumulation order: per output, eight partial sums over k = 0 mod 8 .. 7 mod 8, added as a
- * pairwise tree, then the k % 8 tail in order. global = (ceil(N/4) rounded up to WG,
- * ceil(M/4)), local = (WG, 1). */
+ * pairwise tree, then the k % 8 tail in order (clamp.cl repeats it so that fused clamping makes
+ * the choices of this GEMM + argmin; tests/test_clamp.c checks they agree).
+ * global = (ceil(N/4) rounded up to WG, ceil(M/4)), local = (WG, 1). */
 
 #define GEMM_ROW(P, off, ld, r, last) ((P) + (off) + (size_t)min((r), (last)) * (ld))
 #define HSUM(v) ((((v).s0 + (v).s1) + ((v).s2 + (v).s3)) + (((v).s4 + (v).s5) + ((v).s6 + (v).s7)))

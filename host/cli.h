@@ -8,6 +8,7 @@ int cmd_devices(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
 
 /* Prints "ardiff: <what>: <last error>" on one line (and a build log after it, if any). */
 void cli_error(const char *what);

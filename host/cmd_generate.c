@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "core/clock.h"
+#include "engine/schedule.h" /* AD_SCHED_MAX_STEPS */
+#include "input.h"
+#include "outfile.h"
 
 typedef struct gen_opts {
     const char *model, *input, *output;
@@ -44,7 +46,8 @@ static void gen_usage(FILE *f)
             "  --precision fp32|fp16 weight storage on the device (default fp32); fp16 halves\n"
             "                        the weight memory, arithmetic stays fp32\n"
             "  --format text|jsonl   jsonl: all candidates, MBR scores and timings per input\n"
-            "  --force               overwrite --output if it exists\n"
+            "  --force               replace --output if it is an existing regular file\n"
+            "                        (its mode is kept; nothing else is ever replaced)\n"
             "  -q, --quiet           no progress line\n");
 }
 
@@ -76,10 +79,10 @@ static int parse_gen_args(int argc, char **argv, gen_opts *o)
         int r = cli_device_arg(argc, argv, &i, o->devices, sizeof o->devices);
         if (r < 0) return -1;
         if (r > 0) continue;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { gen_usage(stdout); exit(0); }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { gen_usage(stdout); return 1; }
         else if ((!strcmp(a, "-i") || !strcmp(a, "--input")) && v) { o->input = v; i++; }
         else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v) { o->output = v; i++; }
-        else if (!strcmp(a, "--steps")) { if (parse_int(a, v, 1, 100000, &o->steps)) return -1; i++; }
+        else if (!strcmp(a, "--steps")) { if (parse_int(a, v, 1, AD_SCHED_MAX_STEPS, &o->steps)) return -1; i++; }
         else if (!strcmp(a, "--candidates")) { if (parse_int(a, v, 1, 4096, &o->candidates)) return -1; i++; }
         else if (!strcmp(a, "--batch")) { if (parse_int(a, v, 1, 1024, &o->batch)) return -1; i++; }
         else if (!strcmp(a, "--schedule") && v) {
@@ -104,7 +107,8 @@ static int parse_gen_args(int argc, char **argv, gen_opts *o)
             char *end;
             errno = 0;
             o->seed = strtoull(v, &end, 10);
-            if (*end || errno || *v == '-') {
+            /* digits only: strtoull would skip spaces and accept a sign, " -1" = 2^64 - 1 */
+            if (!*v || strspn(v, "0123456789") != strlen(v) || *end || errno) {
                 fprintf(stderr, "ardiff generate: --seed must be a non-negative integer, got '%s'\n", v);
                 return -1;
             }
@@ -137,46 +141,6 @@ static int parse_gen_args(int argc, char **argv, gen_opts *o)
     return 0;
 }
 
-/* Reads every line (without its '\n' / "\r\n"). NUL bytes inside a line are an error. */
-static int read_lines(const char *path, char ***lines_out, int *n_out)
-{
-    FILE *f = path && strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f) {
-        fprintf(stderr, "ardiff generate: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    char **lines = NULL;
-    int n = 0, cap = 0;
-    char *buf = NULL;
-    size_t bcap = 0;
-    ssize_t len;
-    int rc = 0;
-    while ((len = getline(&buf, &bcap, f)) >= 0) {
-        if (len && buf[len - 1] == '\n') buf[--len] = '\0';
-        if (len && buf[len - 1] == '\r') buf[--len] = '\0';
-        if (strlen(buf) != (size_t)len) {
-            fprintf(stderr, "ardiff generate: %s line %d: contains a NUL byte\n",
-                    path ? path : "stdin", n + 1);
-            rc = -1;
-            break;
-        }
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **t = realloc(lines, sizeof *lines * (size_t)cap);
-            if (!t) { rc = -1; break; }
-            lines = t;
-        }
-        lines[n] = strdup(buf);
-        if (!lines[n]) { rc = -1; break; }
-        n++;
-    }
-    free(buf);
-    if (f != stdin) fclose(f);
-    *lines_out = lines;
-    *n_out = n;
-    return rc;
-}
-
 static void progress(int done, int total, double t0, double now)
 {
     double el = (now - t0) / 1e3, rate = el > 0 ? done / el : 0;
@@ -185,7 +149,7 @@ static void progress(int done, int total, double t0, double now)
     if (done == total) fputc('\n', stderr);
 }
 
-static void write_jsonl(FILE *out, long index, const char *src, const ardiff_output *o,
+static int write_jsonl(cli_out *out, long index, const char *src, const ardiff_output *o,
                         const ardiff_stats *st, int nbatch)
 {
     cJSON *j = cJSON_CreateObject();
@@ -207,32 +171,14 @@ static void write_jsonl(FILE *out, long index, const char *src, const ardiff_out
     cJSON_AddNumberToObject(t, "batch_mbr", st->mbr_ms);
     cJSON_AddNumberToObject(t, "batch_inputs", nbatch);
     char *txt = cJSON_PrintUnformatted(j);
-    fprintf(out, "%s\n", txt);
+    int rc = txt ? cli_out_line(out, txt) : -1;
+    if (!txt) fprintf(stderr, "ardiff generate: out of memory writing input %ld\n", index);
     free(txt);
     cJSON_Delete(j);
+    return rc;
 }
 
-static int open_output(const gen_opts *o, FILE **out, char *tmp, size_t cap)
-{
-    *out = stdout;
-    tmp[0] = '\0';
-    if (!o->output || !strcmp(o->output, "-")) return 0;
-    struct stat sb;
-    if (!o->force && stat(o->output, &sb) == 0) {
-        fprintf(stderr, "ardiff generate: %s exists; use --force to overwrite it\n", o->output);
-        return -1;
-    }
-    snprintf(tmp, cap, "%s.tmp.XXXXXX", o->output);
-    int fd = mkstemp(tmp);
-    if (fd < 0 || !(*out = fdopen(fd, "w"))) {
-        fprintf(stderr, "ardiff generate: cannot write next to %s: %s\n", o->output, strerror(errno));
-        tmp[0] = '\0';
-        return -1;
-    }
-    return 0;
-}
-
-static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n, FILE *out)
+static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n, cli_out *out)
 {
     ardiff_params p;
     ardiff_params_default(m, &p);
@@ -274,10 +220,11 @@ static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n,
         }
         for (int b = 0; b < nb; b++) {
             truncated += outs[b].truncated;
-            if (o->jsonl) write_jsonl(out, i + b, lines[i + b], &outs[b], &st, nb);
-            else fprintf(out, "%s\n", outs[b].text);
+            int w = o->jsonl ? write_jsonl(out, i + b, lines[i + b], &outs[b], &st, nb)
+                             : cli_out_line(out, outs[b].text);
+            if (w != 0) rc = 1;
         }
-        fflush(out);
+        if (rc == 0 && cli_out_flush(out) != 0) rc = 1; /* a full disk stops the run here */
         ardiff_outputs_free(outs, nb);
         if (show) progress(i + nb, n, t0, ad_now_ms());
     }
@@ -293,29 +240,21 @@ static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n,
 int cmd_generate(int argc, char **argv)
 {
     gen_opts o;
-    if (parse_gen_args(argc, argv, &o) != 0) return 2;
+    int r = parse_gen_args(argc, argv, &o);
+    if (r != 0) return r < 0 ? 2 : 0; /* 1: --help was printed */
     ardiff_model *m = NULL;
     if (ardiff_model_open(o.model, &m) != ARDIFF_OK) {
         cli_error("generate");
         return 1;
     }
-    char **lines = NULL;
-    int n = 0;
-    int rc = read_lines(o.input, &lines, &n) == 0 ? 0 : 1;
-    FILE *out = NULL;
-    char tmp[4200] = "";
-    if (rc == 0 && open_output(&o, &out, tmp, sizeof tmp) != 0) rc = 1;
-    if (rc == 0) rc = run_generate(&o, m, lines, n, out);
-    if (out && out != stdout) {
-        if (fclose(out) != 0) rc = 1;
-        if (rc == 0 && rename(tmp, o.output) != 0) {
-            fprintf(stderr, "ardiff generate: cannot write %s: %s\n", o.output, strerror(errno));
-            rc = 1;
-        }
-        if (rc != 0) unlink(tmp);
-    }
-    for (int i = 0; i < n; i++) free(lines[i]);
-    free(lines);
+    gen_input in;
+    cli_out out;
+    int rc = input_read(o.input, &in) == 0 ? 0 : 1;
+    int opened = rc == 0 && cli_out_open(&out, o.output, o.force) == 0;
+    if (!opened) rc = 1;
+    if (rc == 0) rc = run_generate(&o, m, in.lines, in.n, &out);
+    if (opened && cli_out_close(&out, rc == 0) != 0) rc = 1;
+    input_free(&in);
     ardiff_model_free(m);
     return rc;
 }

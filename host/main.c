@@ -1,4 +1,6 @@
 /* main.c: the ardiff program: subcommand dispatch, help and error printing. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +18,8 @@ static void usage(FILE *f)
             "  generate MODEL_DIR [options]          generate text (see 'ardiff generate --help')\n"
             "  info MODEL_DIR                        print a model's sizes and settings\n"
             "  selftest [--device SPEC]              build the kernels and check them against C\n"
+            "  tokenize MODEL_DIR [options]          the model's tokenizer alone: text -> ids or\n"
+            "                                        tokens, ids -> text (see --help)\n"
             "  version                               print the version\n"
             "\n"
             "device selection (--device, repeatable; or ARDIFF_DEVICE): an index, a type (gpu, cpu,\n"
@@ -56,7 +60,7 @@ int cli_device_arg(int argc, char **argv, int *i, char *spec, size_t cap)
     return 1;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -75,6 +79,26 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "selftest")) return cmd_selftest(argc - 1, argv + 1);
     if (!strcmp(cmd, "generate")) return cmd_generate(argc - 1, argv + 1);
     if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "tokenize")) return cmd_tokenize(argc - 1, argv + 1);
     fprintf(stderr, "ardiff: unknown command '%s' (try 'ardiff --help')\n", cmd);
     return 2;
+}
+
+/* Whatever the command printed must have reached standard output: a full disk or a closed
+ * descriptor is a failure (one line), never a silent exit 0. */
+int main(int argc, char **argv)
+{
+    /* A closed 0, 1 or 2 would be taken by the next file opened, and the output written into
+     * it: hold each with /dev/null, standard output read-only so that writes to it fail. */
+    for (int fd = 0; fd < 3; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+        if (open("/dev/null", fd == 2 ? O_WRONLY : O_RDONLY) != fd) return 1;
+    }
+    int rc = dispatch(argc, argv);
+    int err = fflush(stdout) != 0 ? errno : ferror(stdout) ? EIO : 0;
+    if (err && rc == 0) { /* a failing command has printed its line already */
+        fprintf(stderr, "ardiff: cannot write standard output: %s\n", strerror(err));
+        rc = 1;
+    }
+    return rc;
 }

@@ -82,6 +82,8 @@ for set in cpu gpu; do
 done
 out=$(ARDIFF_KERNELS=sideways "$bin" selftest 2>&1); rc=$?
 expect "unknown ARDIFF_KERNELS: one line naming it" bash -c '[ $1 -ne 0 ] && [ "$(wc -l <<<"$2")" = 1 ] && grep -q "ARDIFF_KERNELS=sideways" <<<"$2"' _ $rc "$out"
+out=$(ARDIFF_CLAMP=sideways "$bin" selftest 2>&1); rc=$?
+expect "unknown ARDIFF_CLAMP: one line naming it" bash -c '[ $1 -ne 0 ] && [ "$(wc -l <<<"$2")" = 1 ] && grep -q "ARDIFF_CLAMP=sideways" <<<"$2"' _ $rc "$out"
 out=$(ARDIFF_CL_DIR="$tmp/missing" "$bin" selftest 2>&1); rc=$?
 expect "missing ARDIFF_CL_DIR: non-zero exit naming the file" bash -c '[ $1 -ne 0 ] && grep -q "cannot open kernel source" <<<"$2"' _ $rc "$out"
 

@@ -14,6 +14,7 @@ pc=$(find "$tmp/prefix" -name ardiff.pc | head -1)
 cat >"$tmp/use.c" <<'C'
 #include <ardiff.h>
 #include <stdio.h>
+#include <stdlib.h>
 int main(void)
 {
     ardiff_device_desc *d = NULL;
@@ -23,11 +24,12 @@ int main(void)
         return 1;
     }
     printf("%s: %d device(s), first: %s\n", ardiff_version(), n, d[0].name);
+    free(d); /* the list is malloc'd (ardiff.h); the sanitizer run reports it otherwise */
     return 0;
 }
 C
 export PKG_CONFIG_PATH=$(dirname "$pc")
-cc "$tmp/use.c" $(pkg-config --cflags --libs --static ardiff) -o "$tmp/use"
+${CC:-cc} "$tmp/use.c" $(pkg-config --cflags --libs --static ardiff) -o "$tmp/use"
 "$tmp/use"
 "$tmp/prefix/bin/ardiff" version
 echo "install_test: 1 passed, 0 failed"

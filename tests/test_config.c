@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -244,6 +245,85 @@ static void test_values(void)
           "steps uniform: %s", ardiff_last_error());
 }
 
+/* Found by tests/fuzz/fuzz_config (corpus/config/crash-control-byte-in-message): a value with a
+ * control byte was quoted as it was, so the one-line message could be broken or carry a
+ * terminal escape; core/error.c now prints such bytes as '?'. */
+static void test_message_controls(void)
+{
+    expect_bad("model", "decoder_heads", "4\x1b[2J\x10x", "decoder_heads = '4?[2J?x' is not an "
+               "integer");
+    for (const char *c = ardiff_last_error(); *c; c++)
+        CHECK((unsigned char)*c >= 0x20 && *c != 0x7f, "control byte 0x%02x in: %s",
+              (unsigned)(unsigned char)*c, ardiff_last_error());
+}
+
+/* model.ini limits are those of the code that uses the values (issue 20 point 7): what the
+ * schedule, the weight table or the attention kernels would refuse later is refused at load,
+ * naming the file and key. */
+static void test_later_limits(void)
+{
+    expect_bad("model", "encoder_layers", "65", "encoder_layers = '65' is out of range [1, 64]");
+    expect_bad("model", "decoder_layers", "1024",
+               "decoder_layers = '1024' is out of range [1, 64]");
+    expect_bad("diffusion", "diffusion_steps", "1", "diffusion_steps = '1' is out of range [2, ");
+    expect_bad("diffusion", "end_point_scale", "0.5", "[diffusion] end_point_scale = 0.5: anchor");
+    expect_bad("model", "encoder_heads", "2", "hidden_size / encoder_heads = 256 exceeds 128");
+    expect_bad("model", "decoder_heads", "1", "hidden_size / decoder_heads = 512 exceeds 128");
+    kv ov[] = {{"model", "max_pos_len", "1024"}, {"model", "tgt_len", "513"}};
+    write_ini(ov, 2, NULL);
+    ad_model_config c;
+    CHECK(load(&c) == ARDIFF_E_FORMAT && strstr(ardiff_last_error(), "tgt_len = 513 exceeds 512") &&
+              strstr(ardiff_last_error(), g_ini), "tgt_len 513: %s", ardiff_last_error());
+    ov[1] = (kv){"model", "max_src_len", "600"};
+    write_ini(ov, 2, NULL);
+    CHECK(load(&c) == ARDIFF_E_FORMAT &&
+              strstr(ardiff_last_error(), "max_src_len = 600 exceeds 512"),
+          "max_src_len 600: %s", ardiff_last_error());
+    kv big_t = {"diffusion", "diffusion_steps", "10000"};
+    write_ini(&big_t, 1, "\n[generate]\nsteps = 8192\n");
+    CHECK(load(&c) == ARDIFF_E_FORMAT && strstr(ardiff_last_error(), "steps = '8192' is out of "
+          "range [1, 8191]"), "steps 8192: %s", ardiff_last_error());
+    /* the edges themselves load */
+    kv edge[] = {{"model", "encoder_layers", "64"}, {"model", "decoder_layers", "64"},
+                 {"diffusion", "diffusion_steps", "10000"}, {"diffusion", "end_point_scale", "1"},
+                 {"model", "encoder_heads", "4"}, {"model", "max_src_len", "512"}};
+    write_ini(edge, 6, "\n[generate]\nsteps = 8191\n");
+    CHECK(load(&c) == ARDIFF_OK && c.encoder_layers == 64 && c.steps == 8191, "edges: %s",
+          ardiff_last_error());
+}
+
+/* model.ini that is not a regular file, or too large, is refused before iniparser opens it: a
+ * FIFO used to block forever, /dev/zero to be read without end. alarm() turns a hang into a
+ * failure. */
+static void test_not_regular(void)
+{
+    ad_model_config c;
+    unlink(g_ini);
+    CHECK(mkfifo(g_ini, 0600) == 0, "mkfifo %s", g_ini);
+    alarm(20);
+    ardiff_status s = load(&c);
+    CHECK(s == ARDIFF_E_IO &&
+              strstr(ardiff_last_error(), "model.ini is a FIFO, not a regular file"),
+          "FIFO: %s %s", ardiff_status_name(s), ardiff_last_error());
+    unlink(g_ini);
+    CHECK(symlink("/dev/zero", g_ini) == 0, "symlink");
+    s = load(&c);
+    CHECK(s == ARDIFF_E_IO && strstr(ardiff_last_error(), "is a character device"),
+          "/dev/zero: %s %s", ardiff_status_name(s), ardiff_last_error());
+    unlink(g_ini);
+    CHECK(mkdir(g_ini, 0700) == 0, "mkdir");
+    s = load(&c);
+    CHECK(s == ARDIFF_E_IO && strstr(ardiff_last_error(), "is a directory"), "directory: %s",
+          ardiff_last_error());
+    rmdir(g_ini);
+    write_ini(NULL, 0, NULL);
+    CHECK(truncate(g_ini, (1 << 20) + 1) == 0, "truncate");
+    s = load(&c);
+    CHECK(s == ARDIFF_E_FORMAT && strstr(ardiff_last_error(), "exceeds the 1 MiB limit") &&
+              strstr(ardiff_last_error(), g_ini), "2 MiB model.ini: %s", ardiff_last_error());
+    alarm(0);
+}
+
 static void test_unknown_and_files(void)
 {
     ad_model_config c;
@@ -307,6 +387,37 @@ static void test_long_messages(void)
     free(big);
 }
 
+/* [tokenizer] type = bytelevel_bpe: vocab.json plus merges.txt, never lowercased. */
+static void test_bytelevel_bpe(void)
+{
+    kv bpe[] = {{"tokenizer", "type", "bytelevel_bpe"}, {"tokenizer", "vocab", "vocab.json"},
+                {"tokenizer", "lowercase", "false"}};
+    ad_model_config c;
+    write_ini(bpe, 3, "merges = merges.txt\n"); /* [tokenizer] is the last section */
+    CHECK(load(&c) == ARDIFF_OK && g_warnings == 0, "bpe: %s %s", ardiff_last_error(), g_log);
+    char want[256];
+    snprintf(want, sizeof want, "%s/merges.txt", g_dir);
+    CHECK(!strcmp(c.tokenizer_type, "bytelevel_bpe") && !strcmp(c.merges, "merges.txt") &&
+          !strcmp(c.merges_path, want), "bpe: type '%s', merges_path '%s'", c.tokenizer_type,
+          c.merges_path);
+    write_ini(bpe, 3, NULL);
+    CHECK(load(&c) == ARDIFF_E_FORMAT && strstr(ardiff_last_error(), "[tokenizer] missing key "
+          "'merges'"), "bpe without merges: %s", ardiff_last_error());
+    write_ini(bpe, 3, "merges = ../merges.txt\n");
+    CHECK(load(&c) == ARDIFF_E_FORMAT && strstr(ardiff_last_error(), "merges = "
+          "'../merges.txt' must be a path relative"), "merges outside: %s", ardiff_last_error());
+    bpe[2].val = "true";
+    write_ini(bpe, 3, "merges = merges.txt\n");
+    CHECK(load(&c) == ARDIFF_E_FORMAT && strstr(ardiff_last_error(), "lowercase = true is not "
+          "supported"), "bpe lowercase: %s", ardiff_last_error());
+    write_ini(NULL, 0, "merges = merges.txt\n");
+    CHECK(load(&c) == ARDIFF_E_FORMAT && strstr(ardiff_last_error(), "merges = 'merges.txt' is "
+          "only for type = bytelevel_bpe, not wordpiece"), "wordpiece merges: %s",
+          ardiff_last_error());
+    write_ini(NULL, 0, NULL);
+    CHECK(load(&c) == ARDIFF_OK && !c.merges[0] && !c.merges_path[0], "wordpiece: no merges");
+}
+
 int main(void)
 {
     snprintf(g_dir, sizeof g_dir, "/tmp/ardiff_cfg_XXXXXX");
@@ -322,7 +433,11 @@ int main(void)
     test_numbers();
     test_values();
     test_unknown_and_files();
+    test_later_limits();
+    test_not_regular();
     test_long_messages();
+    test_message_controls();
+    test_bytelevel_bpe();
     ardiff_set_log(NULL, NULL);
     unlink(g_ini);
     rmdir(g_dir);

@@ -1,7 +1,8 @@
 /* test_gemm.c: ocl_gemm, through CLBlast and through the tiled kernel (cl/gemm.cl, A·Bᵀ only;
  * the other cases go to CLBlast on both passes), against a double-accumulating C reference:
  * row-major, both transposes, offsets, leading dimensions larger than needed, strided batches,
- * the temporary buffer reserved once with ocl_gemm_reserve (it must not grow afterwards), on
+ * the temporary buffer reserved once per kernel set with ocl_gemm_reserve (it must not grow
+ * afterwards; shapes that run on the tiled kernel need none), on
  * small odd shapes and on the GEMM shapes of the official CommonGen (h 128, d_emb 64, N 54,
  * k 10 candidates, vocab 30522) and XSUM (h 512, d_emb 128, N 50, FFN 2048/4096) models.
  * Tolerance: normalised squared error < 1e-10 (fp32 accumulation over k <= 2048 gives ~1e-12).
@@ -143,6 +144,28 @@ static void bad_leading_dims(ocl_dev *dev)
     ku_free(&bs);
 }
 
+/* A temporary buffer beyond the device's max allocation is refused before clCreateBuffer, and
+ * the reserved one stays as it was. */
+static void reserve_over_max_alloc(ocl_dev *dev)
+{
+    int tiled = dev->cpu_kernels;
+    uint64_t max_alloc = dev->desc.max_alloc;
+    size_t before = dev->gemm_tmp_bytes;
+    dev->cpu_kernels = 0;
+    ocl_gemm_args g = {.m = 5000, .n = 5000, .k = 5000, .lda = 5000, .ldb = 5000, .ldc = 5000,
+                       .batch = 1};
+    size_t need = 0;
+    CHECK(!ku_failed(ocl_gemm_temp_bytes(dev, &g, 1, &need), "temp bytes"), "temp bytes");
+    dev->desc.max_alloc = need > before ? need - 1 : 0;
+    CHECK(need > before && ocl_gemm_reserve(dev, &g, 1) == ARDIFF_E_OOM &&
+              strstr(ardiff_last_error(), "exceeds the max allocation"),
+          "temporary of %zu bytes over max alloc %llu: %s", need,
+          (unsigned long long)dev->desc.max_alloc, ardiff_last_error());
+    CHECK(dev->gemm_tmp_bytes == before, "the reserved buffer changed");
+    dev->desc.max_alloc = max_alloc;
+    dev->cpu_kernels = tiled;
+}
+
 int main(int argc, char **argv)
 {
     ocl_dev *devs[KU_MAX_DEVICES];
@@ -151,16 +174,20 @@ int main(int argc, char **argv)
     for (int d = 0; d < nd; d++) {
         ocl_gemm_args plan[NSHAPES];
         for (int i = 0; i < NSHAPES; i++) layout(&SHAPES[i], &plan[i]);
-        CHECK(!ku_failed(ocl_gemm_reserve(devs[d], plan, NSHAPES), "ocl_gemm_reserve"), "reserve");
-        size_t reserved = devs[d]->gemm_tmp_bytes;
-        printf("device %d: CLBlast temporary buffer %zu bytes\n", devs[d]->desc.index, reserved);
         for (int tiled = 0; tiled <= 1; tiled++) {
+            /* reserved for the kernel set in use: shapes that run tiled need no temporary */
             devs[d]->cpu_kernels = tiled;
+            CHECK(!ku_failed(ocl_gemm_reserve(devs[d], plan, NSHAPES), "ocl_gemm_reserve"),
+                  "reserve");
+            size_t reserved = devs[d]->gemm_tmp_bytes;
+            printf("device %d: CLBlast temporary buffer %zu bytes\n", devs[d]->desc.index,
+                   reserved);
             printf("device %d, %s:\n", devs[d]->desc.index,
                    tiled ? "tiled kernel for A.B^T (cl/gemm.cl), CLBlast for the rest" : "CLBlast");
             for (int i = 0; i < NSHAPES; i++) run_shape(devs[d], &SHAPES[i], reserved);
             bad_leading_dims(devs[d]);
         }
+        reserve_over_max_alloc(devs[d]);
     }
     ku_close_devices(devs, nd);
     return check_summary("test_gemm");

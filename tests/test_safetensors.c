@@ -202,6 +202,25 @@ static void test_json(void)
     ad_st_free(st);
 }
 
+/* Found by tests/fuzz/fuzz_safetensors (corpus/safetensors/crash-control-byte-in-message): a
+ * name or dtype with control bytes (a raw one, or a JSON escape such as \n or \u001b) was
+ * copied into the error message, breaking its one line or sending the terminal an escape. */
+static void test_message_controls(void)
+{
+    static const char *const headers[] = {
+        "{\"w\":{\"dtype\":\"F\x13" "2\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+        "{\"a\\u001b[31m\\nb\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+        "{\"a\\r\\u007f\":{\"dtype\":\"F32\",\"shape\":\"\\n\",\"data_offsets\":[0,8]}}",
+    };
+    for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
+        expect_header_fail("control bytes", headers[i], 8, "tensor '");
+        const char *m = ardiff_last_error();
+        for (const char *c = m; *c; c++)
+            CHECK((unsigned char)*c >= 0x20 && *c != 0x7f, "header %zu: control byte 0x%02x in: %s",
+                  i, (unsigned)(unsigned char)*c, m);
+    }
+}
+
 #define T(body) "{\"a\":{" body "}}"
 #define OK_SHAPE "\"shape\":[2]"
 #define OK_OFFS "\"data_offsets\":[0,8]"
@@ -465,6 +484,7 @@ int main(int argc, char **argv)
     test_valid();
     test_lengths();
     test_json();
+    test_message_controls();
     test_fields();
     test_fuzz(iters);
     test_half();

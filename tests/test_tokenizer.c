@@ -181,6 +181,34 @@ static void test_bad_vocab(void)
     rmdir(dir);
 }
 
+/* Found by tests/fuzz/fuzz_vocab (corpus/vocab/crash-*): a NUL byte inside a line made a
+ * token that no lookup could find and that cut the decoded text short; a control byte in a
+ * token quoted by an error message broke its one line (the ESC of a terminal escape here). */
+static void test_vocab_fuzz_regressions(void)
+{
+    char dir[] = "/tmp/ardiff_tokfz_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp failed");
+    static const char nul[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\nab\0c\n";
+    const char *path = write_tmp(dir, "nul.txt", nul, sizeof nul - 1);
+    ad_tokenizer *tok = NULL;
+    ardiff_status st = ad_tokenizer_load(path, 1, &tok);
+    CHECK(st == ARDIFF_E_FORMAT && tok == NULL, "NUL in a token: %s", ardiff_status_name(st));
+    CHECK(strstr(ardiff_last_error(), "nul.txt:5: NUL byte") != NULL, "%s", ardiff_last_error());
+    ad_tokenizer_free(tok);
+    remove(path);
+    static const char esc[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n\x1b[2Jx\r\n\x1b[2Jx\n";
+    path = write_tmp(dir, "esc.txt", esc, sizeof esc - 1);
+    st = ad_tokenizer_load(path, 1, &tok);
+    const char *msg = ardiff_last_error();
+    CHECK(st == ARDIFF_E_FORMAT && strstr(msg, "duplicate token \"?[2Jx\""), "%s", msg);
+    for (const char *c = msg; *c; c++)
+        CHECK((unsigned char)*c >= 0x20 && *c != 0x7f, "control byte 0x%02x in: %s",
+              (unsigned)(unsigned char)*c, msg);
+    ad_tokenizer_free(tok);
+    remove(path);
+    rmdir(dir);
+}
+
 static void test_bad_utf8(const ad_tokenizer *tok)
 {
     static const struct { const char *s; size_t offset; } cases[] = {
@@ -287,6 +315,7 @@ int main(void)
     }
     ad_tokenizer_free(tok);
     test_bad_vocab();
+    test_vocab_fuzz_regressions();
     test_sentence_case();
     return check_summary("test_tokenizer");
 }

@@ -7,8 +7,9 @@
 #   bash tools/cpu_continue.sh TASK INIT_MODEL RUN_NAME [extra trainer flags...]
 #   e.g. bash tools/cpu_continue.sh commongen commongen-small-gpu cg-cpu1 &
 #
-# TASK: one of gpu_recipe's tasks; INIT_MODEL: a directory under models/ (its weights become the
-# live weights and the EMA, new AdamW state, step 0). Environment (defaults): THREADS (1),
+# TASK: a task of the registry (tools/ardiff_ref/tasks.py, read through tools/gpu_recipe.sh);
+# INIT_MODEL: a directory under models/ or else studies/models/ (its weights become the live
+# weights and the EMA, new AdamW state, step 0). Environment (defaults): THREADS (1),
 # BATCH (64), WARMUP (100), SEED (404), EXPORT_EVERY (250: .train/RUN/model-step-S, fp16),
 # SAVE (250: checkpoint interval), STOP_AT (0: none), NICE (19).
 # Writes .train/RUN_NAME/ (checkpoint.pt, metrics.jsonl, exports) and appends .train/RUN_NAME.log.
@@ -18,15 +19,17 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TASK=$1 INIT=$2 NAME=$3; shift 3
 . "$ROOT/tools/gpu_recipe.sh"
 gpu_recipe cpu_continue "$TASK" "${BATCH:-64}" || exit 2
-[ -f "$ROOT/models/$INIT/model.ini" ] || { echo "cpu_continue: models/$INIT: no model.ini" >&2; exit 2; }
+M=models/$INIT
+[ -f "$ROOT/$M/model.ini" ] || M=studies/models/$INIT
+[ -f "$ROOT/$M/model.ini" ] || { echo "cpu_continue: $INIT: no model.ini in models/ or studies/models/" >&2; exit 2; }
 DATA=$ROOT/../shared/data/$DIR
 [ -d "$DATA" ] || { echo "cpu_continue: $DATA: no such data folder" >&2; exit 2; }
 mkdir -p "$ROOT/.train"
 cd "$ROOT/tools"
-echo "== $(date -u +%FT%TZ) cpu_continue $TASK from models/$INIT -> .train/$NAME $*" >> "$ROOT/.train/$NAME.log"
+echo "== $(date -u +%FT%TZ) cpu_continue $TASK from $M -> .train/$NAME $*" >> "$ROOT/.train/$NAME.log"
 exec nice -n "${NICE:-19}" /usr/bin/python3 -u -m ardiff_ref.train --data "$DATA" \
-  --vocab "$ROOT/models/$INIT/vocab.txt" "${RECIPE[@]}" --warmup_steps "${WARMUP:-100}" \
+  --vocab "$ROOT/$M/vocab.txt" "${RECIPE[@]}" --warmup_steps "${WARMUP:-100}" \
   --seed "${SEED:-404}" --schedule xy_uniform --device cpu --threads "${THREADS:-1}" \
-  --init_from "$ROOT/models/$INIT" --resume auto --out_dir "$ROOT/.train/$NAME" \
+  --init_from "$ROOT/$M" --resume auto --out_dir "$ROOT/.train/$NAME" \
   --export_every "${EXPORT_EVERY:-250}" --save_interval "${SAVE:-250}" --log_interval 50 \
   --stop_at "${STOP_AT:-0}" "$@" >> "$ROOT/.train/$NAME.log" 2>&1

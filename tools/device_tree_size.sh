@@ -6,13 +6,14 @@
 #   bash tools/device_tree_size.sh .gpu/data
 #
 # Prints the total, the carried paths and the largest folders of the tree; exits 1 when over
-# the limit. The models in models/ are most of the tree (about 6 MiB each). When the tree grows
-# over the limit, send a slim tree instead: commit everything first, then commit, on a detached
-# HEAD, the tree without the fp16 weights that nothing on the GPU reads (gpu_train.sh reads only
-# tools/ and models/*/vocab.txt), make the call, and switch back (git restores the weights; main
-# is untouched). Checked on a clone: 54.8 MiB -> 8.9 MiB, weights identical after the switch.
+# the limit. The models in models/ and studies/models/ are most of the tree (about 6 MiB each).
+# When the tree grows over the limit, send a slim tree instead: commit everything first, then
+# commit, on a detached HEAD, the tree without the fp16 weights that nothing on the GPU reads
+# (gpu_train.sh reads only tools/ and the models' vocab.txt), make the call, and switch back (git
+# restores the weights; main is untouched). Checked on a clone: 54.8 MiB -> 8.9 MiB, weights
+# identical after the switch.
 #
-#   git switch --detach && git rm -q models/*/model.safetensors &&
+#   git switch --detach && git rm -q models/*/model.safetensors studies/models/*/model.safetensors &&
 #     git commit -qm "device call: tree without model weights"
 #   bash tools/device_tree_size.sh .gpu/data          # then the device call
 #   git switch main

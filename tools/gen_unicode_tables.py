@@ -16,11 +16,29 @@ tokenisation of MBR (runtime/engine/mbr.c). All are sorted, searched by binary s
                   every code point whose NFD differs, except Hangul syllables (algorithmic)
   ad_uc_nfd_pool  the code points those entries point into
 
+The byte-level BPE pre-tokenizer (runtime/engine/bpe.c) needs the classes of the GPT-2 regex as
+the regex engine of the pinned Hugging Face tokenizers 0.13.2 sees them (Oniguruma 6.9 through
+the onig crate, whose tables are Unicode 13.0):
+
+  ad_uc_rx_letter ranges of \\p{L}: categories L*, less the letters Unicode 14.0 added
+  ad_uc_rx_number ranges of \\p{N}: categories N*, less the numbers Unicode 14.0 added
+  ad_uc_rx_space  ranges of \\s: U+0009..U+000D, U+0085 and categories Zs, Zl, Zp (Unicode's
+                  White_Space; unlike str.isspace(), not U+001C..U+001F)
+
+The classes are defined once, in ardiff_ref/unicode_rx.py (with the list of the letters and
+numbers new in 14.0); tests/test_bpe.c checks every code point against tokenizers 0.13.2
+(tests/fixtures/bpe/planes.txt).
+
 Regenerate: python3 tools/gen_unicode_tables.py > runtime/engine/unicode_tables.c
-The Unicode version is that of the Python running it (recorded in the output).
+The Unicode version is that of the Python running it (recorded in the output); it must be
+14.0.0 (Python 3.11), the version unicode_rx.UNICODE_14_0_NEW_LN is written for.
 """
+import os
 import sys
 import unicodedata as ud
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ardiff_ref import unicode_rx  # noqa: E402  (the regex classes, shared with ardiff_ref/bpe.py)
 
 MAXCP = 0x110000
 HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
@@ -56,6 +74,10 @@ def emit_pairs(name, ctype, rows, per_line=6):
 
 
 def main():
+    try:
+        unicode_rx.check_unicode_version()
+    except RuntimeError as e:
+        sys.exit(str(e))
     multi = [cp for cp in range(MAXCP) if len(chr(cp).lower()) > 1]
     if multi != [0x130]:
         sys.exit(f"unexpected multi-character lowercase mappings {multi}: update utf8.c")
@@ -65,6 +87,9 @@ def main():
     space = ranges(lambda cp: chr(cp).isspace())
     lower = [(cp, ord(chr(cp).lower())) for cp in range(MAXCP)
              if cp != 0x130 and chr(cp).lower() != chr(cp)]
+    rx_letter = ranges(unicode_rx.is_letter)
+    rx_number = ranges(unicode_rx.is_number)
+    rx_space = ranges(unicode_rx.is_space)
     nfd, pool = [], []
     for cp in range(MAXCP):
         if HANGUL_FIRST <= cp <= HANGUL_LAST or cat(cp) == "Mn":
@@ -87,6 +112,9 @@ def main():
     emit_pairs("ad_uc_control", "ad_uc_range", control)
     emit_pairs("ad_uc_punct", "ad_uc_range", punct)
     emit_pairs("ad_uc_space", "ad_uc_range", space)
+    emit_pairs("ad_uc_rx_letter", "ad_uc_range", rx_letter)
+    emit_pairs("ad_uc_rx_number", "ad_uc_range", rx_number)
+    emit_pairs("ad_uc_rx_space", "ad_uc_range", rx_space)
     emit_pairs("ad_uc_lower", "ad_uc_pair", lower)
     print("/* value = (offset into ad_uc_nfd_pool << 4) | length */")
     emit_pairs("ad_uc_nfd", "ad_uc_pair", nfd)

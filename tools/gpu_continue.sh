@@ -8,11 +8,11 @@
 #     --schedule differs) for MINUTES of wall clock. Every run exports a model directory every
 #     EXPORT_EVERY steps (trainer --export_every), and each pair is kept at the last step that
 #     BOTH of its runs reached, so the two models of a pair have exactly the same budget.
-#     They are written to models/NEW and models/NEW-uniform.
+#     They are written to studies/models/NEW and studies/models/NEW-uniform.
 #  2. The claim (ardiff on the GPU through OpenCL, study --phase generate): the grid of
 #     tools/ardiff_ref/study.py (AR K 1..50, uniform K 20..2000, k in CANDS, anchors) on the
 #     first LIMIT valid inputs, batch LIMIT, seed 1, for each new pair and for each EXTRA
-#     study, into bench/results/claim-TASK-gpu... Rows run cheapest first; what is not done by
+#     study, into studies/claim-TASK-gpu... Rows run cheapest first; what is not done by
 #     the deadline (DEADLINE seconds after the start) is left out. Scoring is done afterwards
 #     where the metric packages are: `study ... --phase score`.
 #
@@ -20,23 +20,27 @@
 # build-gpu/ardiff, .gpu/data/DIR for each task of PAIRS and EXTRA, with the train split gzipped
 # and the valid split, which study reads) and check the size (bash tools/device_tree_size.sh ...).
 # Run there (repo root): OUT=$OUT bash tools/gpu_continue.sh
-# Results in $OUT: machine.txt, log.txt, models.tar.gz.part-* (models/), studies.tar.gz
-# (bench/results/claim-*-gpu*/ runs, device.txt, commands.sh) and training.tar.gz (logs,
+# Results in $OUT: machine.txt, log.txt, models.tar.gz.part-* (studies/models/), studies.tar.gz
+# (studies/claim-*-gpu*/ runs.tar.gz, device.txt, commands.sh) and training.tar.gz (logs,
 # metrics, the step each pair was kept at). Unpack here with
 #   cat models.tar.gz.part-* | tar -xzf -; tar -xzf studies.tar.gz; tar -xzf training.tar.gz
 # DEVICE=cpu runs it all on this CPU (PoCL for ardiff) as a smoke test, e.g.
 #   DEVICE=cpu BATCH=16 MINUTES=0.3 EXPORT_EVERY=5 LIMIT=2 CANDS="1 10" MAXPASSES=20 OUT=/tmp/o \
-#     bash tools/gpu_continue.sh      (it writes models/*-gpu* and bench/results/claim-*-gpu*: remove them)
+#     bash tools/gpu_continue.sh      (it writes studies/models/*-gpu* and studies/claim-*-gpu*: remove them)
 set -u
 ROOT=$(pwd)
 [ -f "$ROOT/tools/ardiff_ref/train.py" ] || { echo "gpu_continue: run from the repository root" >&2; exit 2; }
 . "$ROOT/tools/gpu_recipe.sh"
 
-# PAIR: TASK AR_INIT UNIFORM_INIT NEW  (models/AR_INIT and models/UNIFORM_INIT continued into
-# models/NEW and models/NEW-uniform)
+# Models are read from and written to $MODELS (default studies/models, where the study models
+# live; the call of 2026-11-29 wrote its four into models/, from which the two AR ones,
+# commongen-small-gpu and multi30k-small-gpu, stayed there as the README's models).
+MODELS=${MODELS:-studies/models}
+# PAIR: TASK AR_INIT UNIFORM_INIT NEW  ($MODELS/AR_INIT and $MODELS/UNIFORM_INIT continued into
+# $MODELS/NEW and $MODELS/NEW-uniform)
 PAIRS=("commongen commongen-small commongen-small-uniform commongen-small-gpu"
        "multi30k multi30k-small-long multi30k-small-long-uniform multi30k-small-gpu")
-# EXTRA studies of models already in the repository: TASK AR UNIFORM OUT_NAME
+# EXTRA studies of models already in $MODELS: TASK AR UNIFORM OUT_NAME (a folder of studies/)
 EXTRA=("multi30k multi30k-small-long multi30k-small-long-uniform claim-multi30k-long-gpu")
 
 if [ "${1:-}" = --prepare ]; then
@@ -119,9 +123,9 @@ for p in "${PAIRS[@]}"; do
     init=$ar; sched=xy_uniform; name=$new
     [ $side = uniform ] && { init=$uni; sched=uniform; name=$new-uniform; }
     extra=(); [ "$DEVICE" = cuda ] && extra=(--tf32) || extra=(--threads 1)
-    "$PY" -m ardiff_ref.train --data "$DATA/$DIR" --vocab "$ROOT/models/$init/vocab.txt" \
+    "$PY" -m ardiff_ref.train --data "$DATA/$DIR" --vocab "$ROOT/$MODELS/$init/vocab.txt" \
       "${FLAGS[@]}" --device "$DEVICE" "${extra[@]}" --schedule $sched \
-      --init_from "$ROOT/models/$init" --max_minutes "$MINUTES" --export_every "$EXPORT_EVERY" \
+      --init_from "$ROOT/$MODELS/$init" --max_minutes "$MINUTES" --export_every "$EXPORT_EVERY" \
       --log_interval 50 --save_interval 1000000 --out_dir "$WORK/run-$name" \
       > "$WORK/training/$name.log" 2>&1 &
     PIDS+=($!)
@@ -148,8 +152,8 @@ for p in "${PAIRS[@]}"; do
     continue
   fi
   for n in "$new" "$new-uniform"; do
-    rm -rf "$ROOT/models/$n"; mkdir -p "$ROOT/models/$n"
-    cp "$WORK/run-$n/model-step-$best"/{model.ini,model.safetensors,vocab.txt} "$ROOT/models/$n/"
+    rm -rf "$ROOT/$MODELS/$n"; mkdir -p "$ROOT/$MODELS/$n"
+    cp "$WORK/run-$n/model-step-$best"/{model.ini,model.safetensors,vocab.txt} "$ROOT/$MODELS/$n/"
   done
   last_ar=$(grep -o 'step [0-9]*' "$WORK/training/$new.log" | tail -1)
   last_un=$(grep -o 'step [0-9]*' "$WORK/training/$new-uniform.log" | tail -1)
@@ -160,7 +164,7 @@ done
 cd "$ROOT"
 tar -czf - -C "$WORK" training | cat > "$OUT/training.tar.gz"
 if [ ${#NEWPAIRS[@]} -gt 0 ]; then
-  tar -czf - $(for p in "${NEWPAIRS[@]}"; do read -r t a u o <<< "$p"; echo models/$a models/$u; done) \
+  tar -czf - $(for p in "${NEWPAIRS[@]}"; do read -r t a u o <<< "$p"; echo $MODELS/$a $MODELS/$u; done) \
     | split -b 15m - "$OUT/models.tar.gz.part-"
 fi
 log "models packed"
@@ -174,14 +178,14 @@ for p in "${NEWPAIRS[@]}" "${EXTRA[@]}"; do
   [ $left -gt 10 ] || { log "study $name: no time left"; continue; }
   log "study $name ($left s left)"
   mp=(); [ "$MAXPASSES" != 0 ] && mp=(--max-passes "$MAXPASSES")
-  timeout $left "$PY" -m ardiff_ref.study --ar-model ../models/$ar --uniform-model ../models/$uni \
-    --task $task --out ../bench/results/$name --limit $LIMIT --batch $LIMIT --candidates $CANDS \
+  timeout $left "$PY" -m ardiff_ref.study --ar-model ../$MODELS/$ar --uniform-model ../$MODELS/$uni \
+    --task $task --out ../studies/$name --limit $LIMIT --batch $LIMIT --candidates $CANDS \
     "${mp[@]}" --device $OCL_DEV --ardiff "$ARDIFF" --data "$DATA" --phase generate \
     >> "$OUT/log.txt" 2>&1
-  log "study $name: rc $? , $(ls ../bench/results/$name/runs/*.jsonl 2>/dev/null | wc -l) rows"
-  STUDIES+=(bench/results/$name)
+  log "study $name: rc $? , $(tar -tzf ../studies/$name/runs.tar.gz 2>/dev/null | grep -c '\.jsonl$') rows"
+  STUDIES+=(studies/$name)
 done
 cd "$ROOT"
-[ ${#STUDIES[@]} -gt 0 ] && tar -czf "$OUT/studies.tar.gz" --exclude=inputs.txt "${STUDIES[@]}"
+[ ${#STUDIES[@]} -gt 0 ] && tar -czf "$OUT/studies.tar.gz" --exclude=inputs.txt --exclude=runs "${STUDIES[@]}"
 rm -rf "$WORK"
 log "done"; ls -la "$OUT"

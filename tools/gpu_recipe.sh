@@ -1,29 +1,21 @@
-# gpu_recipe.sh: the training recipe the GPU scripts share (sourced by tools/gpu_train.sh and
-# tools/gpu_continue.sh; not run on its own). One place for each task's model shape and
-# optimiser flags, so a GPU run and a continued GPU run of a task cannot drift apart.
+# gpu_recipe.sh: each task's training recipe for the shell scripts (sourced by tools/gpu_train.sh,
+# tools/gpu_continue.sh and tools/cpu_continue.sh; not run on its own). The recipe itself lives
+# in the task registry, tools/ardiff_ref/tasks.py (model shape, vocabulary, data folder and the
+# flags every task shares); this file only asks it, so adding a task there is all it takes:
 #
 #   gpu_recipe CALLER TASK BATCH   sets DIR (the data folder under ../shared/data or .gpu/data),
-#                                  MODEL (the models/ directory whose vocab.txt the task's runs use)
-#                                  and RECIPE (the trainer flags), or prints one line
-#                                  ("CALLER: unknown task ...") and returns 2
+#                                  VOCAB (the vocab.txt the task's models use, relative to the
+#                                  repository root) and RECIPE (the trainer flags), or prints one
+#                                  line ("CALLER: unknown task ...") and returns 2
+#   GPU_RECIPE_TASKS               the registry's task names
 #
-# The flags are the CPU recipes' (bench/results/claim-*/training/model_args.sh) with the GPU
-# batch and 300 warm-up steps; the shapes match each task's model.ini. Callers add --seed,
-# --schedule, --device and the run's own options.
-GPU_RECIPE_TASKS="commongen multi30k aeslc"
+# Callers add --seed, --schedule, --device and the run's own options. Needs python3 (the
+# standard library only: the registry imports nothing else).
+GPU_RECIPE_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+GPU_RECIPE_TASKS=$(cd "$GPU_RECIPE_TOOLS" && python3 -m ardiff_ref.tasks --names)
 gpu_recipe() {
-  local caller=$1 task=$2 batch=$3
-  local common=(--intermediate_size 512 --num_attention_heads 8 --in_channels 64
-    --encoder_layers 3 --decoder_layers 3 --batch_size "$batch" --lr 1e-3 --warmup_steps 300
-    --total_steps 1000000 --lr_schedule constant --ema_rate 0.999 --dropout 0.1 --att_dropout 0.1
-    --src_emb_init tgt --export_dtype f16)
-  case $task in
-    commongen) DIR=commongen; MODEL=commongen-small
-      RECIPE=("${common[@]}" --tgt_len 24 --max_pos_len 32) ;;
-    multi30k) DIR=multi30k-de-en; MODEL=multi30k-small
-      RECIPE=("${common[@]}" --tgt_len 32 --max_pos_len 64 --gen_case sentence) ;;
-    aeslc) DIR=aeslc; MODEL=aeslc-small
-      RECIPE=("${common[@]}" --tgt_len 20 --max_pos_len 64) ;;
-    *) echo "$caller: unknown task '$task' (one of: $GPU_RECIPE_TASKS)" >&2; return 2 ;;
-  esac
+  local out
+  out=$(cd "$GPU_RECIPE_TOOLS" && python3 -m ardiff_ref.tasks --recipe "$2" "$3" --caller "$1") \
+    || return 2
+  eval "$out"
 }

@@ -14,7 +14,7 @@
 #       if [ -f $f ]; then gzip -9 -n -c $f > .gpu/data/$d/train.$s.gz; else cp $f.gz .gpu/data/$d/; fi
 #   done; done
 #
-#   OUT=.gpu/out bash tools/gpu_train.sh MINUTES TASK...     TASK: commongen multi30k aeslc
+#   OUT=.gpu/out bash tools/gpu_train.sh MINUTES TASK...     TASK: the registry's (tools/ardiff_ref/tasks.py)
 #
 # RUNS (default "ar uniform uniform-addtime") names the models trained per task: ar (AR-Diffusion,
 # official time_att), uniform (the same architecture with the uniform schedule: it cannot see its
@@ -24,15 +24,19 @@
 # TASK/NAME-metrics.jsonl per task and run, cut into $OUT/results.tar.gz.part-aa, -ab, ... of
 # 15 MiB (the device tool returns at most 8 files of 16 MiB, 64 MiB in all; 3 tasks x 3 runs of
 # these sizes make about 50 MiB). Unpack with `cat results.tar.gz.part-* | tar -xzf -` and move
-# TASK/ar-model to models/TASK-small, TASK/uniform-model to models/TASK-small-uniform,
-# TASK/X-addtime-model to models/TASK-small-addtime[-uniform]. The flags are the CPU recipes' (bench/results/claim-*/training/)
-# with batch $BATCH (default 256) and 300 warm-up steps (tools/gpu_recipe.sh, shared with
-# tools/gpu_continue.sh); CommonGen's are those of the bundled
-# models (models/commongen-small/README.md), plus --tf32 (TF32=0 leaves it out: the bundled
+# TASK/ar-model to studies/models/TASK-small, TASK/uniform-model to studies/models/TASK-small-uniform,
+# TASK/X-addtime-model to studies/models/TASK-small-addtime[-uniform]. The flags are the task
+# registry's recipe (tools/ardiff_ref/tasks.py through tools/gpu_recipe.sh, shared with
+# tools/gpu_continue.sh: the CPU recipes' of studies/claim-*/training/ with 300 warm-up steps) with
+# batch $BATCH (default 256); CommonGen's are those of the bundled model's start
+# (studies/models/commongen-small/README.md), plus --tf32 (TF32=0 leaves it out: the bundled
 # models were trained without it). machine.txt ends with the GPU's utilization every 20 s.
 # DEVICE=cpu runs the same on the CPU (a smoke test).
 set -u
-usage() { echo "usage: OUT=DIR bash tools/gpu_train.sh MINUTES TASK...  (TASK: commongen multi30k aeslc)" >&2; exit 2; }
+ROOT=$(pwd)
+[ -f "$ROOT/tools/ardiff_ref/train.py" ] || { echo "gpu_train: run from the repository root" >&2; exit 2; }
+. "$ROOT/tools/gpu_recipe.sh"     # task -> data folder, vocabulary, flags (the task registry)
+usage() { echo "usage: OUT=DIR bash tools/gpu_train.sh MINUTES TASK...  (TASK: $GPU_RECIPE_TASKS)" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 MIN=$1; shift
 [[ $MIN =~ ^[0-9]*\.?[0-9]+$ ]] || { echo "gpu_train: MINUTES must be a number, got '$MIN'" >&2; exit 2; }
@@ -47,20 +51,16 @@ for r in $RUNS; do
     *) echo "gpu_train: unknown run '$r' in RUNS (ar uniform ar-addtime uniform-addtime)" >&2; exit 2 ;;
   esac
 done
-ROOT=$(pwd)
-[ -f "$ROOT/tools/ardiff_ref/train.py" ] || { echo "gpu_train: run from the repository root" >&2; exit 2; }
 PY=python3
 [ "$DEVICE" = cpu ] && [ -x /usr/bin/python3 ] && PY=/usr/bin/python3   # Debian's torch
 
-# task -> data folder, model folder, flags (tools/gpu_recipe.sh: shared with gpu_continue.sh)
-. "$ROOT/tools/gpu_recipe.sh"
 task_args() {
   gpu_recipe gpu_train "$1" "$BATCH" || exit 2
   ARGS=("${RECIPE[@]}")
   DATA=$ROOT/../shared/data/$DIR
   [ -d "$DATA" ] || DATA=$ROOT/.gpu/data/$DIR
   [ -f "$DATA/train.tgt" ] || [ -f "$DATA/train.tgt.gz" ] || { echo "gpu_train: no $DIR train split in ../shared/data or .gpu/data" >&2; exit 1; }
-  [ -f "$ROOT/models/$MODEL/vocab.txt" ] || { echo "gpu_train: models/$MODEL/vocab.txt missing" >&2; exit 1; }
+  [ -f "$ROOT/$VOCAB" ] || { echo "gpu_train: $VOCAB missing" >&2; exit 1; }
 }
 for t in "$@"; do task_args "$t"; done     # check every task before starting any run
 
@@ -84,7 +84,7 @@ for t in "$@"; do
     extra=(); [ "$DEVICE" = cpu ] && extra=(--threads 1)
     [ "$DEVICE" != cpu ] && [ "$TF32" = 1 ] && extra+=(--tf32)
     [ "${name%-addtime}" != "$name" ] && extra+=(--time_att false)
-    "$PY" -m ardiff_ref.train --data "$DATA" --vocab "$ROOT/models/$MODEL/vocab.txt" "${ARGS[@]}" \
+    "$PY" -m ardiff_ref.train --data "$DATA" --vocab "$ROOT/$VOCAB" "${ARGS[@]}" \
       --device "$DEVICE" "${extra[@]}" --log_interval 200 --save_interval 1000000 --max_minutes "$MIN" \
       --schedule $s --out_dir "$WORK/$t/$name-run" --export "$WORK/$t/$name-model" \
       > "$WORK/$t/$name.log" 2>&1 &

@@ -16,7 +16,7 @@ DATA=$ROOT/../shared/data/commongen
 export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/machine.txt"
 python3 -c 'import torch; print("torch", torch.__version__)' | tee -a "$OUT/machine.txt"
-COMMON=(--data "$DATA" --vocab "$ROOT/models/commongen-small/vocab.txt" --device cuda
+COMMON=(--data "$DATA" --vocab "$ROOT/studies/models/commongen-small/vocab.txt" --device cuda
   --intermediate_size 512 --num_attention_heads 8 --in_channels 64 --tgt_len 24 --max_pos_len 32
   --encoder_layers 3 --decoder_layers 3 --batch_size 256 --lr 1e-3 --warmup_steps 300
   --total_steps 100000 --lr_schedule constant --ema_rate 0.999 --dropout 0.1 --att_dropout 0.1

@@ -1,8 +1,8 @@
 """Train a BERT-compatible WordPiece vocabulary on a train split (src + tgt), reproducibly.
 
-    python3 tools/make_vocab.py --size 6000 --out models/commongen-small/vocab.txt
+    python3 tools/make_vocab.py --size 6000 --out studies/models/commongen-small/vocab.txt
     python3 tools/make_vocab.py --measure 4000 6000 8000      # compare sizes, write nothing
-    python3 tools/make_vocab.py --data ../shared/data/aeslc --size 6000 --out models/aeslc-small/vocab.txt
+    python3 tools/make_vocab.py --data ../shared/data/aeslc --size 6000 --out studies/models/aeslc-small/vocab.txt
                                         # train.src.gz is read when train.src is absent
 
 Uses HF `tokenizers` (BertNormalizer: clean text, CJK spacing, strip accents, lowercase;

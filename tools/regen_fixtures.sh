@@ -8,6 +8,7 @@
 #   * mbr/cases.json:                                    tools/make_mbr_goldens.py
 #   * tokenizer/golden.jsonl (with --tokenizer only: it needs Hugging Face transformers 4.25.1 /
 #     tokenizers 0.13.2 from PyPI, installed into a venv at ${TF_VENV:-/tmp/ardiff-tf})
+#   * bpe/ (with --tokenizer: tools/make_bpe_goldens.py, tokenizers 0.13.2 and ../shared/data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-/usr/bin/python3}
@@ -18,6 +19,7 @@ if [ "${1:-}" = "--tokenizer" ]; then
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   "$venv/bin/pip" install -q transformers==4.25.1 tokenizers==0.13.2
   "$venv/bin/python" tools/make_tokenizer_goldens.py
+  "$venv/bin/python" tools/make_bpe_goldens.py
 fi
 git status --short tests/fixtures || true
 echo "regen_fixtures: done (a clean status above: reproduced bit for bit; else see git diff)"

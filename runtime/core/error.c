@@ -43,13 +43,35 @@ static void mark_cut(size_t full_len)
     if (n > 0 && (size_t)n < sizeof g_msg) memcpy(g_msg + sizeof g_msg - 1 - n, note, (size_t)n + 1);
 }
 
+/* Messages quote file contents (names, values, tokens): a control byte there would break the
+ * one line or reach the terminal as an escape, so every one but tab becomes '?'. */
+static void make_printable(char *p)
+{
+    for (; *p; p++)
+        if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) *p = '?';
+}
+
 ardiff_status ad_fail(ardiff_status s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(g_msg, sizeof g_msg, fmt, ap);
     va_end(ap);
+    make_printable(g_msg);
     if (n > 0 && (size_t)n >= sizeof g_msg) mark_cut((size_t)n);
+    return s;
+}
+
+ardiff_status ad_fail_log(ardiff_status s, const char *log, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(g_msg, sizeof g_msg, fmt, ap);
+    va_end(ap);
+    make_printable(g_msg);
+    size_t used = n < 0 ? 0 : (size_t)n < sizeof g_msg ? (size_t)n : sizeof g_msg - 1;
+    int m = snprintf(g_msg + used, sizeof g_msg - used, "\n%s", log);
+    if (m > 0 && used + (size_t)m >= sizeof g_msg) mark_cut(used + (size_t)m);
     return s;
 }
 
@@ -60,6 +82,7 @@ ardiff_status ad_fail_prefix(ardiff_status s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
+    make_printable(prefix);
     size_t plen = strlen(prefix), mlen = strlen(g_msg), full = plen + 2 + mlen;
     if (plen + 2 + mlen + 1 > sizeof g_msg)
         mlen = sizeof g_msg - plen - 3;

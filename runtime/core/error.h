@@ -15,10 +15,16 @@
 #define AD_PRINTF(a, b)
 #endif
 
-/* Stores the message (printf-style) for this thread and returns s. */
+/* Stores the message (printf-style) for this thread and returns s. Control bytes in it (but
+ * tab) become '?': a name or value quoted from a hostile file cannot break the one line or send
+ * the terminal an escape. */
 ardiff_status ad_fail(ardiff_status s, const char *fmt, ...) AD_PRINTF(2, 3);
 
-/* Prefixes the current message with "<prefix>: " and returns s. */
+/* The one message that spans lines: the formatted line as ad_fail makes it, then '\n' and log
+ * as it is (a kernel build log). */
+ardiff_status ad_fail_log(ardiff_status s, const char *log, const char *fmt, ...) AD_PRINTF(3, 4);
+
+/* Prefixes the current message with "<prefix>: " (made printable as above) and returns s. */
 ardiff_status ad_fail_prefix(ardiff_status s, const char *fmt, ...) AD_PRINTF(2, 3);
 
 /* Clears the message of this thread. */

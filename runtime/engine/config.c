@@ -14,6 +14,9 @@
 #include <strings.h>
 
 #include "core/error.h"
+#include "core/file.h"
+#include "engine/weights.h" /* AD_MAX_LAYERS */
+#include "ocl/ops.h"        /* the attention kernels' limits */
 
 typedef enum field_kind { F_INT, F_REAL, F_BOOL, F_STR } field_kind;
 
@@ -41,10 +44,10 @@ typedef struct field {
 static const field k_fields[] = {
     INT("model", vocab_size, 2, BIG),
     INT("model", hidden_size, 1, 65536),
-    INT("model", encoder_layers, 1, 1024),
+    INT("model", encoder_layers, 1, AD_MAX_LAYERS),
     INT("model", encoder_heads, 1, 65536),
     INT("model", encoder_intermediate_size, 1, BIG),
-    INT("model", decoder_layers, 1, 1024),
+    INT("model", decoder_layers, 1, AD_MAX_LAYERS),
     INT("model", decoder_heads, 1, 65536),
     INT("model", in_channels, 1, 65536),
     INT("model", out_channels, 1, 65536),
@@ -55,19 +58,20 @@ static const field k_fields[] = {
     REAL("model", layer_norm_eps, 0.0, 1.0),
     INT("model", type_vocab_size, 1, 65536),
     BOOL_DEF("model", time_att, "true"),
-    INT("diffusion", diffusion_steps, 1, BIG),
+    INT("diffusion", diffusion_steps, AD_SCHED_MIN_T, BIG),
     STR("diffusion", "noise_schedule", noise_schedule, "sqrt", NULL),
     REAL("diffusion", end_point_scale, 0.0, 1e6),
     BOOL("diffusion", rescale_timesteps),
-    STR("tokenizer", "type", tokenizer_type, "wordpiece", NULL),
+    STR("tokenizer", "type", tokenizer_type, "wordpiece|bytelevel_bpe", NULL),
     STR("tokenizer", "vocab", vocab, NULL, NULL),
+    STR("tokenizer", "merges", merges, NULL, ""), /* bytelevel_bpe only (check_tokenizer) */
     BOOL("tokenizer", lowercase),
     INT("tokenizer", pad_id, 0, BIG),
     INT("tokenizer", cls_id, 0, BIG),
     INT("tokenizer", sep_id, 0, BIG),
     INT("tokenizer", unk_id, 0, BIG),
     INT("tokenizer", mask_id, 0, BIG),
-    INT_DEF("generate", steps, 1, BIG, "20"),
+    INT_DEF("generate", steps, 1, AD_SCHED_MAX_STEPS, "20"),
     INT_DEF("generate", candidates, 1, 65536, "50"),
     STR("generate", "schedule", schedule_name, "ar|uniform", "ar"),
     STR("generate", "device", device, NULL, ""),
@@ -198,6 +202,40 @@ static ardiff_status check_ids(const char *path, const ad_model_config *c)
     return ARDIFF_OK;
 }
 
+/* Sizes the attention kernels cannot hold (ocl/ops.h), refused here rather than at the first
+ * generation. Source and target lengths are key counts; the head dims come from the heads. */
+static ardiff_status check_kernel_limits(const char *path, const ad_model_config *c)
+{
+    const struct { const char *k; int v, max; } lim[] = {
+        {"tgt_len", c->tgt_len, OPS_ATT_MAX_KEYS},
+        {"max_src_len", c->max_src_len, OPS_ATT_MAX_KEYS},
+        {"hidden_size / encoder_heads", c->hidden_size / c->encoder_heads, OPS_ATT_MAX_DH},
+        {"hidden_size / decoder_heads", c->hidden_size / c->decoder_heads, OPS_ATT_MAX_DH},
+    };
+    for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
+        if (lim[i].v > lim[i].max)
+            return ad_fail(ARDIFF_E_FORMAT, "%s: [model] %s = %d exceeds %d, the most the "
+                           "attention kernels hold", path, lim[i].k, lim[i].v, lim[i].max);
+    return ARDIFF_OK;
+}
+
+/* merges belongs to bytelevel_bpe, which needs it and never lowercases (the official IWSLT
+ * tokenizer: ByteLevelBPETokenizer with lowercase = False). */
+static ardiff_status check_tokenizer(const char *path, const ad_model_config *c)
+{
+    int bpe = !strcmp(c->tokenizer_type, "bytelevel_bpe");
+    if (bpe && !c->merges[0])
+        return ad_fail(ARDIFF_E_FORMAT, "%s: [tokenizer] missing key 'merges' (type = "
+                       "bytelevel_bpe needs its merges.txt)", path);
+    if (!bpe && c->merges[0])
+        return ad_fail(ARDIFF_E_FORMAT, "%s: [tokenizer] merges = '%s' is only for type = "
+                       "bytelevel_bpe, not %s", path, c->merges, c->tokenizer_type);
+    if (bpe && c->lowercase)
+        return ad_fail(ARDIFF_E_FORMAT, "%s: [tokenizer] lowercase = true is not supported with "
+                       "type = bytelevel_bpe (the official tokenizer does not lowercase)", path);
+    return ARDIFF_OK;
+}
+
 static ardiff_status check_cross(const char *path, const ad_model_config *c)
 {
     if (c->hidden_size % c->encoder_heads)
@@ -215,7 +253,14 @@ static ardiff_status check_cross(const char *path, const ad_model_config *c)
     if (c->max_src_len > c->max_pos_len)
         return ad_fail(ARDIFF_E_FORMAT, "%s: [model] max_src_len = %d exceeds max_pos_len = %d",
                        path, c->max_src_len, c->max_pos_len);
+    AD_TRY(check_kernel_limits(path, c));
     AD_TRY(check_ids(path, c));
+    AD_TRY(check_tokenizer(path, c));
+    ad_time_schedule ar; /* the AR schedule's own check of the anchor */
+    if (ad_sched_init(&ar, AD_SCHED_AR, c->diffusion_steps, c->tgt_len, c->end_point_scale) !=
+        ARDIFF_OK)
+        return ad_fail_prefix(ARDIFF_E_FORMAT, "%s: [diffusion] end_point_scale = %g", path,
+                              c->end_point_scale);
     /* The time schedule has N+T sentence-level indices (AR) or T (uniform); K must fit. */
     long long idx = (long long)c->diffusion_steps + (c->schedule == AD_SCHED_AR ? c->tgt_len : 0);
     if (c->steps > idx)
@@ -224,23 +269,33 @@ static ardiff_status check_cross(const char *path, const ad_model_config *c)
     return ARDIFF_OK;
 }
 
-/* vocab_path = <directory of path>/<vocab>; vocab must stay inside the model directory. */
-static ardiff_status resolve_vocab(const char *path, ad_model_config *c)
+/* *out = <directory of path>/<rel>; rel must stay inside the model directory. */
+static ardiff_status resolve_in_dir(const char *path, const char *key, const char *rel,
+                                    char *out, size_t cap)
 {
-    const char *v = c->vocab;
+    const char *v = rel;
     int dotdot = !strcmp(v, "..") || !strncmp(v, "../", 3) || strstr(v, "/../") ||
                  (strlen(v) >= 3 && !strcmp(v + strlen(v) - 3, "/.."));
     if (v[0] == '/' || dotdot)
-        return ad_fail(ARDIFF_E_FORMAT, "%s: [tokenizer] vocab = '%s' must be a path relative "
-                       "to the model directory, without '..'", path, v);
+        return ad_fail(ARDIFF_E_FORMAT, "%s: [tokenizer] %s = '%s' must be a path relative "
+                       "to the model directory, without '..'", path, key, v);
     const char *slash = strrchr(path, '/');
     int dlen = slash ? (int)(slash - path) : 1;
     const char *dir = slash ? path : ".";
     if (slash == path)
         dlen = 0; /* "/model.ini": the root directory */
-    int n = snprintf(c->vocab_path, sizeof c->vocab_path, "%.*s/%s", dlen, dir, v);
-    if (n < 0 || (size_t)n >= sizeof c->vocab_path)
-        return ad_fail(ARDIFF_E_FORMAT, "%s: [tokenizer] vocab path is too long", path);
+    int n = snprintf(out, cap, "%.*s/%s", dlen, dir, v);
+    if (n < 0 || (size_t)n >= cap)
+        return ad_fail(ARDIFF_E_FORMAT, "%s: [tokenizer] %s path is too long", path, key);
+    return ARDIFF_OK;
+}
+
+/* vocab_path and merges_path from vocab and merges. */
+static ardiff_status resolve_vocab(const char *path, ad_model_config *c)
+{
+    AD_TRY(resolve_in_dir(path, "vocab", c->vocab, c->vocab_path, sizeof c->vocab_path));
+    if (c->merges[0])
+        AD_TRY(resolve_in_dir(path, "merges", c->merges, c->merges_path, sizeof c->merges_path));
     return ARDIFF_OK;
 }
 
@@ -306,10 +361,9 @@ static int capture_ini_error(const char *fmt, ...)
 
 static ardiff_status load_dict(const char *path, dictionary **out)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return ad_fail(ARDIFF_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    fclose(f);
+    /* iniparser would wait forever on a FIFO and read /dev/zero without end: check first (a
+     * file swapped in between is not guarded against; whoever can do that owns the model) */
+    AD_TRY(ad_file_check(path, "model.ini", AD_FILE_MAX_INI));
     g_ini_err[0] = '\0';
     iniparser_set_error_callback(capture_ini_error);
     *out = iniparser_load(path);

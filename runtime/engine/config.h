@@ -6,9 +6,14 @@
  *                max_pos_len tgt_len max_src_len layer_norm_eps type_vocab_size
  *                time_att (optional, default true: the official time conditioning)
  *   [diffusion]  diffusion_steps noise_schedule(sqrt) end_point_scale rescale_timesteps
- *   [tokenizer]  type(wordpiece) vocab lowercase pad_id cls_id sep_id unk_id mask_id
+ *   [tokenizer]  type(wordpiece|bytelevel_bpe) vocab lowercase pad_id cls_id sep_id unk_id mask_id
+ *                merges (bytelevel_bpe only, required there: merges.txt; lowercase must be false)
  *   [generate]   steps(20) candidates(50) schedule(ar|uniform, ar)   -- all optional
- * Every key of [model] (but time_att), [diffusion] and [tokenizer] is required. Comments: '#' or ';' lines,
+ * Every key of [model] (but time_att), [diffusion] and [tokenizer] is required. Ranges are
+ * those of the code that uses the values (AD_MAX_LAYERS, AD_SCHED_MIN_T, AD_SCHED_MAX_STEPS,
+ * the attention kernels' OPS_ATT_MAX_KEYS and OPS_ATT_MAX_DH, the AR anchor check), so a model
+ * that loads does not fail later. The file is checked before iniparser reads it (regular file,
+ * at most AD_FILE_MAX_INI bytes: core/file.h). Comments: '#' or ';' lines,
  * and after a value ("k = 1  # note"), but NOT after a section header: iniparser 4.1 rejects
  * "[generate]  # note" as a syntax error. Numbers are parsed strictly
  * (no trailing junk, no overflow, ranges checked); booleans are true/false/1/0/yes/no (any
@@ -46,9 +51,11 @@ typedef struct ad_model_config {
     double end_point_scale;        /* AR anchor at floor(scale * N) */
     int rescale_timesteps;         /* 0/1: feed tau * 1000 / T to the network */
     /* [tokenizer] */
-    char tokenizer_type[16];       /* "wordpiece" */
+    char tokenizer_type[16];       /* "wordpiece" or "bytelevel_bpe" (engine/textcodec.h) */
     char vocab[256];               /* as written: relative to the model directory */
     char vocab_path[AD_CONFIG_PATH_MAX]; /* resolved against the directory of model.ini */
+    char merges[256];              /* bytelevel_bpe: merges.txt, as written ("" otherwise) */
+    char merges_path[AD_CONFIG_PATH_MAX]; /* resolved like vocab_path ("" if no merges) */
     int lowercase;
     int pad_id, cls_id, sep_id, unk_id, mask_id;
     /* [generate] defaults */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "engine/devmem.h"
 #include "engine/schedule.h"
 #include "engine/wstore.h"
 #include "ocl/ocl.h"
@@ -42,11 +43,6 @@ struct ad_fwd {
 static ardiff_status wuse(ad_fwd *f, ad_wgroup g, int layer)
 {
     return ad_wstore_use(f->ws, g, layer);
-}
-
-static ardiff_status alloc_f(ad_fwd *f, ocl_buf **b, size_t n)
-{
-    return ocl_buf_alloc(f->dev, n * sizeof(float), b);
 }
 
 /* y[M, n] = x[M, k] · W[n, k]ᵀ + beta * y, W at arena offset w_off. */
@@ -87,12 +83,11 @@ static void reserve_shape(ocl_gemm_args *g, size_t m, size_t n, size_t k)
     g->batch = 1;
 }
 
-/* The CLBlast temporary buffer, sized once for every GEMM shape the plan uses. */
-static ardiff_status reserve_gemms(ad_fwd *f)
+/* Every GEMM shape the plan uses (s: room for 16); returns the count. */
+static int gemm_shapes(const ad_fwd *f, ocl_gemm_args *s)
 {
     size_t M = (size_t)f->rows_max * f->N, Me = (size_t)f->src_rows_max * f->S_max;
     size_t h = f->h, I = f->c->encoder_intermediate_size;
-    ocl_gemm_args s[16];
     int n = 0;
     reserve_shape(&s[n++], M, 2 * h, f->d);
     reserve_shape(&s[n++], M, h, 2 * h);
@@ -109,53 +104,105 @@ static ardiff_status reserve_gemms(ad_fwd *f)
     reserve_shape(&s[n++], Me, I, h);
     reserve_shape(&s[n++], Me, h, I);
     reserve_shape(&s[n++], Me, 2 * h, h);
-    return ocl_gemm_reserve(f->dev, s, n);
+    return n;
+}
+
+/* Rows of the clamping score scratch [chunk, V]: at most ROUND_SCRATCH_FLOATS floats. */
+static void plan_round_chunk(ad_fwd *f)
+{
+    size_t M = (size_t)f->rows_max * f->N;
+    f->round_chunk = (int)(ROUND_SCRATCH_FLOATS / (size_t)f->V);
+    if (f->round_chunk < 1) f->round_chunk = 1;
+    if ((size_t)f->round_chunk > M) f->round_chunk = (int)M;
+}
+
+#define FWD_BUFS_MAX 40 /* buffer_list makes 29 at most */
+
+/* one device buffer of the plan (besides the weights and CLBlast's temporary) */
+typedef struct fwd_buf {
+    ocl_buf **slot;
+    ad_mem_item m;
+} fwd_buf;
+
+/* The plan's buffers in allocation order, each with its size and what makes it grow. The
+ * memory check (check_memory) and the allocation (plan_buffers) both read this one list. */
+static int buffer_list(ad_fwd *f, fwd_buf *b)
+{
+    size_t M = (size_t)f->rows_max * f->N, Me = (size_t)f->src_rows_max * f->S_max;
+    size_t h = f->h, I = f->c->encoder_intermediate_size, L = f->c->decoder_layers, N = f->N;
+    size_t wide = 2 * h > (size_t)f->d ? 2 * h : (size_t)f->d, d = f->d;
+    const size_t F = sizeof(float), I4 = sizeof(int32_t);
+    const ad_mem_scale FIX = AD_MEM_FIXED, SRC = AD_MEM_SOURCES, ROW = AD_MEM_ROWS;
+    int n = 0;
+#define BUF(field, bytes, scale, what) b[n++] = (fwd_buf){&f->field, {(what), (bytes), (scale)}}
+    BUF(enorm, (size_t)f->V * F, FIX, "embedding norms");
+    BUF(abar, (size_t)f->T * F, FIX, "noise schedule");
+    BUF(src_ids, Me * I4, SRC, "source ids");          /* [B, S] */
+    BUF(src_mask, Me * I4, SRC, "source mask");        /* [B, S] */
+    BUF(e, Me * h * F, SRC, "encoder states");         /* [B*S, h] */
+    BUF(e_qkv, Me * 3 * h * F, SRC, "encoder q/k/v");  /* [B*S, 3h] */
+    BUF(e_att, Me * h * F, SRC, "encoder attention");
+    BUF(e_tmp, Me * h * F, SRC, "encoder scratch");
+    BUF(e_ff, Me * I * F, SRC, "encoder feed-forward"); /* [B*S, I] */
+    BUF(ckv, L * Me * 2 * h * F, SRC, "cross-attention keys/values"); /* [L, B*S, 2h] */
+    BUF(tab, (size_t)(f->steps_max + 1) * N * I4, FIX, "timestep table");
+    BUF(row_in, (size_t)f->rows_max * I4, ROW, "row inputs");
+    BUF(row_cand, (size_t)f->rows_max * I4, ROW, "row candidates");
+    BUF(z, M * d * F, ROW, "decoder z");               /* [rows*N, d] */
+    BUF(x0, M * d * F, ROW, "decoder x0");
+    BUF(x0c, M * d * F, ROW, "clamped x0");
+    BUF(hres, M * h * F, ROW, "decoder residual");     /* [rows*N, h] */
+    BUF(hn, M * h * F, ROW, "decoder norm");
+    BUF(wide, M * wide * F, ROW, "decoder projection"); /* [rows*N, max(2h, d)] */
+    BUF(qkv, M * 3 * h * F, ROW, "decoder q/k/v");     /* [rows*N, 3h] */
+    BUF(att, M * h * F, ROW, "decoder attention");
+    BUF(ff, M * 8 * h * F, ROW, "decoder feed-forward"); /* [rows*N, 8h] */
+    BUF(ffg, M * 4 * h * F, ROW, "decoder GEGLU");     /* [rows*N, 4h] */
+    BUF(temb, N * f->ct * F, FIX, "time features");
+    BUF(tm, N * 4 * f->ct * F, FIX, "time MLP");
+    BUF(R, L * N * h * F, FIX, "time terms");          /* [L, N, h] */
+    if (!f->c->time_att) BUF(ones, N * I4, FIX, "self-attention mask");
+    BUF(ids, M * I4, ROW, "output ids");
+    BUF(scores, (size_t)f->round_chunk * f->V * F, ROW, "clamping scores"); /* [chunk, V] */
+#undef BUF
+    return n;
+}
+
+/* What the plan will take on the device, compared with its limits before anything is
+ * allocated (engine/devmem.h): one clear error instead of a failed allocation halfway. */
+static ardiff_status check_memory(ad_fwd *f, const ad_weights *w, ardiff_precision prec)
+{
+    fwd_buf b[FWD_BUFS_MAX];
+    ad_mem_item items[FWD_BUFS_MAX + 3];
+    int n = buffer_list(f, b);
+    for (int i = 0; i < n; i++) items[i] = b[i].m;
+    ad_wstore_size ws;
+    AD_TRY(ad_wstore_size_of(f->c, w, prec, &ws));
+    items[n++] = (ad_mem_item){"weights", ws.resident, AD_MEM_WEIGHTS};
+    if (ws.scratch) items[n++] = (ad_mem_item){"fp16 weight expansion", ws.scratch, AD_MEM_WEIGHTS};
+    ocl_gemm_args s[16];
+    size_t tmp = 0;
+    AD_TRY(ocl_gemm_temp_bytes(f->dev, s, gemm_shapes(f, s), &tmp));
+    items[n++] = (ad_mem_item){"CLBlast temporary", tmp, AD_MEM_ROWS};
+    return ad_devmem_check(&f->dev->desc, items, n, f->src_rows_max,
+                           f->rows_max / f->src_rows_max);
 }
 
 static ardiff_status plan_buffers(ad_fwd *f)
 {
-    size_t M = (size_t)f->rows_max * f->N, Me = (size_t)f->src_rows_max * f->S_max;
-    size_t h = f->h, I = f->c->encoder_intermediate_size, L = f->c->decoder_layers;
-    size_t wide = 2 * h > (size_t)f->d ? 2 * h : (size_t)f->d;
-    f->round_chunk = (int)(ROUND_SCRATCH_FLOATS / (size_t)f->V);
-    if (f->round_chunk < 1) f->round_chunk = 1;
-    if ((size_t)f->round_chunk > M) f->round_chunk = (int)M;
-    AD_TRY(ocl_buf_alloc(f->dev, Me * sizeof(int32_t), &f->src_ids));
-    AD_TRY(ocl_buf_alloc(f->dev, Me * sizeof(int32_t), &f->src_mask));
-    AD_TRY(alloc_f(f, &f->e, Me * h));
-    AD_TRY(alloc_f(f, &f->e_qkv, Me * 3 * h));
-    AD_TRY(alloc_f(f, &f->e_att, Me * h));
-    AD_TRY(alloc_f(f, &f->e_tmp, Me * h));
-    AD_TRY(alloc_f(f, &f->e_ff, Me * I));
-    AD_TRY(alloc_f(f, &f->ckv, L * Me * 2 * h));
-    AD_TRY(ocl_buf_alloc(f->dev, (size_t)(f->steps_max + 1) * f->N * sizeof(int32_t), &f->tab));
-    AD_TRY(ocl_buf_alloc(f->dev, (size_t)f->rows_max * sizeof(int32_t), &f->row_in));
-    AD_TRY(ocl_buf_alloc(f->dev, (size_t)f->rows_max * sizeof(int32_t), &f->row_cand));
-    AD_TRY(alloc_f(f, &f->z, M * f->d));
-    AD_TRY(alloc_f(f, &f->x0, M * f->d));
-    AD_TRY(alloc_f(f, &f->x0c, M * f->d));
-    AD_TRY(alloc_f(f, &f->hres, M * h));
-    AD_TRY(alloc_f(f, &f->hn, M * h));
-    AD_TRY(alloc_f(f, &f->wide, M * wide));
-    AD_TRY(alloc_f(f, &f->qkv, M * 3 * h));
-    AD_TRY(alloc_f(f, &f->att, M * h));
-    AD_TRY(alloc_f(f, &f->ff, M * 8 * h));
-    AD_TRY(alloc_f(f, &f->ffg, M * 4 * h));
-    AD_TRY(alloc_f(f, &f->temb, (size_t)f->N * f->ct));
-    AD_TRY(alloc_f(f, &f->tm, (size_t)f->N * 4 * f->ct));
-    AD_TRY(alloc_f(f, &f->R, L * f->N * h));
-    if (!f->c->time_att) {
+    fwd_buf b[FWD_BUFS_MAX];
+    int n = buffer_list(f, b);
+    for (int i = 0; i < n; i++) AD_TRY(ocl_buf_alloc(f->dev, b[i].m.bytes, b[i].slot));
+    if (f->ones) {
         int32_t *one = malloc((size_t)f->N * sizeof *one);
         if (!one) return ad_fail(ARDIFF_E_OOM, "out of host memory");
         for (int i = 0; i < f->N; i++) one[i] = 1;
-        ardiff_status st = ocl_buf_alloc(f->dev, (size_t)f->N * sizeof(int32_t), &f->ones);
-        if (st == ARDIFF_OK) st = ocl_buf_write(f->dev, f->ones, 0, one, (size_t)f->N * sizeof *one);
+        ardiff_status st = ocl_buf_write(f->dev, f->ones, 0, one, (size_t)f->N * sizeof *one);
         free(one);
         AD_TRY(st);
     }
-    AD_TRY(ocl_buf_alloc(f->dev, M * sizeof(int32_t), &f->ids));
-    AD_TRY(alloc_f(f, &f->scores, (size_t)f->round_chunk * f->V));
-    return reserve_gemms(f);
+    ocl_gemm_args s[16]; /* the CLBlast temporary buffer, sized once for every shape */
+    return ocl_gemm_reserve(f->dev, s, gemm_shapes(f, s));
 }
 
 static ardiff_status upload_constants(ad_fwd *f, const ad_weights *host, ardiff_precision prec)
@@ -164,7 +211,6 @@ static ardiff_status upload_constants(ad_fwd *f, const ad_weights *host, ardiff_
     f->W = ad_wstore_buf(f->ws);
     f->w = ad_wstore_offsets(f->ws);
     const ad_weights *w = f->w;
-    AD_TRY(alloc_f(f, &f->enorm, (size_t)f->V));
     AD_TRY(wuse(f, AD_WG_HEAD, 0)); /* the norms of the (stored, maybe rounded) embeddings */
     AD_TRY(ops_row_sqnorm(f->dev, f->W, w->emb, f->enorm, 0, f->V, f->d));
     double *ad = malloc(sizeof(double) * (size_t)f->T);
@@ -172,7 +218,6 @@ static ardiff_status upload_constants(ad_fwd *f, const ad_weights *host, ardiff_
     ardiff_status st = (ad && af) ? ad_noise_alphas_cumprod(f->T, ad)
                                   : ad_fail(ARDIFF_E_OOM, "out of host memory");
     for (int i = 0; st == ARDIFF_OK && i < f->T; i++) af[i] = (float)ad[i];
-    if (st == ARDIFF_OK) st = alloc_f(f, &f->abar, (size_t)f->T);
     if (st == ARDIFF_OK) st = ocl_buf_write(f->dev, f->abar, 0, af, sizeof(float) * (size_t)f->T);
     free(ad);
     free(af);
@@ -212,9 +257,11 @@ ardiff_status ad_fwd_create(int index, const ad_model_config *c, const ad_weight
     if (st == ARDIFF_OK) st = ops_build_options(&all[index], opts, sizeof opts);
     free(all);
     if (st == ARDIFF_OK) st = ocl_dev_open(index, opts, &f->dev);
+    if (st == ARDIFF_OK) plan_round_chunk(f);
+    if (st == ARDIFF_OK) st = check_memory(f, w, precision);
     if (st == ARDIFF_OK) st = ops_warmup(f->dev);
-    if (st == ARDIFF_OK) st = upload_constants(f, w, precision);
     if (st == ARDIFF_OK) st = plan_buffers(f);
+    if (st == ARDIFF_OK) st = upload_constants(f, w, precision);
     if (st == ARDIFF_OK) st = ocl_finish(f->dev);
     if (st != ARDIFF_OK) {
         ad_fwd_free(f);

@@ -16,6 +16,7 @@
 #include "engine/mbr.h"
 #include "engine/model.h"
 #include "engine/schedule.h"
+#include "engine/tokenizer.h" /* ad_sentence_case */
 #include "core/clock.h"
 
 #define SYNC_EVERY 32 /* decoder steps between queue waits (run_job) */
@@ -249,7 +250,8 @@ static ardiff_status run_jobs(ardiff_engine *e, job *jobs, int n)
 
 /* ---- sources -------------------------------------------------------------------------------- */
 
-/* [CLS] pieces [SEP], cut to max_src_len. Returns the token count (0 for an empty line). */
+/* The encoder input, cut to max_src_len as the official pipeline cuts it (ad_codec_source:
+ * [CLS] pieces [SEP], or <s> pieces </s>). Returns the token count (0 for an empty line). */
 static ardiff_status encode_source(ardiff_engine *e, const char *text, uint64_t line,
                                    int32_t *ids, int *n, int *truncated)
 {
@@ -258,12 +260,11 @@ static ardiff_status encode_source(ardiff_engine *e, const char *text, uint64_t 
     int full = 0;
     *n = 0;
     *truncated = 0;
-    ardiff_status st = ad_tokenizer_encode(m->tok, text, strlen(text), ids + 1, c->max_src_len - 2,
-                                           &full);
+    ardiff_status st = ad_codec_source(m->tok, text, strlen(text), c->cls_id, c->sep_id, ids,
+                                       c->max_src_len, n, &full);
     if (st != ARDIFF_OK) return ad_fail_prefix(st, "input line %llu", (unsigned long long)line);
-    if (full == 0) return ARDIFF_OK;
-    int kept = full < c->max_src_len - 2 ? full : c->max_src_len - 2;
-    if (kept < full) {
+    if (*n == 0) return ARDIFF_OK;
+    if (*n < full + 2) {
         *truncated = 1;
         if (e->truncation_warnings < AD_TRUNCATION_WARNINGS)
             AD_WARN("input line %llu: %d tokens, truncated to the model's %d (max_src_len)%s",
@@ -272,9 +273,6 @@ static ardiff_status encode_source(ardiff_engine *e, const char *text, uint64_t 
                         ? "; further truncations are not reported line by line" : "");
         e->truncation_warnings++;
     }
-    ids[0] = c->cls_id;
-    ids[kept + 1] = c->sep_id;
-    *n = kept + 2;
     return ARDIFF_OK;
 }
 
@@ -293,6 +291,19 @@ static ardiff_status check_params(const ardiff_engine *e, const ardiff_params *p
     return ARDIFF_OK;
 }
 
+/* Decodes one candidate into *out (cap bytes, made larger if the text needs it). */
+static ardiff_status decode_candidate(const ad_codec *tok, const int32_t *row, int n, size_t cap,
+                                      char **out)
+{
+    size_t len = 0;
+    ardiff_status s = ad_codec_decode(tok, row, n, *out, cap, &len);
+    if (s != ARDIFF_E_INVALID_ARG || len + 1 <= cap) return s;
+    char *bigger = realloc(*out, len + 1); /* long tokens: rare, but never cut */
+    if (!bigger) return ad_fail(ARDIFF_E_OOM, "out of host memory");
+    *out = bigger;
+    return ad_codec_decode(tok, row, n, *out, len + 1, &len);
+}
+
 /* Decodes the k candidates of every batch input and chooses by MBR. */
 static ardiff_status finish_outputs(ardiff_engine *e, const int32_t *ids, int B, int k,
                                     int sentence_case, ardiff_output **outs, ardiff_stats *stats)
@@ -309,8 +320,8 @@ static ardiff_status finish_outputs(ardiff_engine *e, const int32_t *ids, int B,
         for (int j = 0; j < k; j++) {
             o->candidates[j] = malloc(cap);
             if (!o->candidates[j]) return ad_fail(ARDIFF_E_OOM, "out of host memory");
-            AD_TRY(ad_tokenizer_decode(e->m->tok, ids + ((size_t)b * k + j) * c->tgt_len,
-                                       c->tgt_len, 1, o->candidates[j], cap, NULL));
+            AD_TRY(decode_candidate(e->m->tok, ids + ((size_t)b * k + j) * c->tgt_len,
+                                    c->tgt_len, cap, &o->candidates[j]));
         }
         AD_TRY(ad_mbr_select((const char *const *)o->candidates, k, o->scores, &o->choice));
         o->text = strdup(o->candidates[o->choice]);
@@ -318,7 +329,7 @@ static ardiff_status finish_outputs(ardiff_engine *e, const int32_t *ids, int B,
         if (sentence_case) ad_sentence_case(o->text);
         if (stats) {
             const int32_t *row = ids + ((size_t)b * k + o->choice) * c->tgt_len;
-            for (int n = 0; n < c->tgt_len; n++) stats->tokens += !ad_tokenizer_is_special(e->m->tok, row[n]);
+            for (int n = 0; n < c->tgt_len; n++) stats->tokens += !ad_codec_is_special(e->m->tok, row[n]);
         }
     }
     if (stats) stats->mbr_ms += ad_now_ms() - t0;

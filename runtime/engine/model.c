@@ -35,10 +35,7 @@ ardiff_status ardiff_model_open(const char *dir, ardiff_model **out)
     if (s == ARDIFF_OK) s = ad_st_open(st_path, &st);
     if (s == ARDIFF_OK) s = ad_weights_load(&m->cfg, st, &m->w);
     ad_st_free(st);
-    if (s == ARDIFF_OK) s = ad_tokenizer_load(m->cfg.vocab_path, m->cfg.lowercase, &m->tok);
-    if (s == ARDIFF_OK && ad_tokenizer_vocab_size(m->tok) != m->cfg.vocab_size)
-        s = ad_fail(ARDIFF_E_FORMAT, "%s: %d entries, but model.ini says vocab_size = %d",
-                    m->cfg.vocab_path, ad_tokenizer_vocab_size(m->tok), m->cfg.vocab_size);
+    if (s == ARDIFF_OK) s = ad_codec_load(&m->cfg, &m->tok); /* checks vocab_size too */
     if (s != ARDIFF_OK) {
         ardiff_model_free(m);
         return s;
@@ -51,7 +48,7 @@ void ardiff_model_free(ardiff_model *m)
 {
     if (!m) return;
     ad_weights_free(&m->w);
-    ad_tokenizer_free(m->tok);
+    ad_codec_free(m->tok);
     free(m);
 }
 

@@ -4,14 +4,14 @@
 
 #include "ardiff.h"
 #include "engine/config.h"
-#include "engine/tokenizer.h"
+#include "engine/textcodec.h"
 #include "engine/weights.h"
 
 struct ardiff_model {
     char dir[4096];
     ad_model_config cfg;
     ad_weights w;
-    ad_tokenizer *tok;
+    ad_codec *tok;      /* WordPiece or byte-level BPE, as [tokenizer] type says */
 };
 
 #endif

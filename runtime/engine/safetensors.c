@@ -3,17 +3,16 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/file.h"
 
 struct ad_safetensors {
     char *path;
@@ -133,20 +132,11 @@ uint16_t ad_f32_to_bf16(float f)
 static ardiff_status map_file(ad_safetensors *st)
 {
     const char *path = st->path;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return ad_fail(ARDIFF_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
+    uint64_t fsize;
+    AD_TRY(ad_file_open(path, "weights file", AD_FILE_MAX_WEIGHTS, 0, &fd, &fsize));
     ardiff_status s = ARDIFF_OK;
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        s = ad_fail(ARDIFF_E_IO, "%s: cannot stat: %s", path, strerror(errno));
-        goto done;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        s = ad_fail(ARDIFF_E_IO, "%s: not a regular file", path);
-        goto done;
-    }
-    st->size = (size_t)sb.st_size;
+    st->size = (size_t)fsize;
     if (st->size < 8) { /* also keeps mmap away from empty files */
         s = ad_fail(ARDIFF_E_FORMAT, "%s: file is %zu bytes, too short for the 8-byte header "
                     "length", path, st->size);

@@ -11,7 +11,8 @@ static double sqrt_abar(double s) { return 1.0 - sqrt(s + 1e-4); }
 
 ardiff_status ad_noise_alphas_cumprod(int T, double *out)
 {
-    if (T < 2) return ad_fail(ARDIFF_E_INVALID_ARG, "diffusion_steps must be >= 2, got %d", T);
+    if (T < AD_SCHED_MIN_T)
+        return ad_fail(ARDIFF_E_INVALID_ARG, "diffusion_steps must be >= %d, got %d", AD_SCHED_MIN_T, T);
     double prod = 1.0;
     for (int k = 0; k < T; k++) {
         double beta = 1.0 - sqrt_abar((double)(k + 1) / T) / sqrt_abar((double)k / T);
@@ -24,7 +25,7 @@ ardiff_status ad_noise_alphas_cumprod(int T, double *out)
 
 ardiff_status ad_sched_init(ad_time_schedule *s, ad_sched_kind kind, int T, int N, double anchor_scale)
 {
-    if (T < 2 || N < 1)
+    if (T < AD_SCHED_MIN_T || N < 1)
         return ad_fail(ARDIFF_E_INVALID_ARG, "time schedule: bad sizes T=%d N=%d", T, N);
     s->kind = kind;
     s->T = T;
@@ -79,10 +80,9 @@ int ad_sched_grid(const ad_time_schedule *s, int K, int *points)
 ardiff_status ad_sched_table(const ad_time_schedule *s, int K, int32_t *table, int *calls)
 {
     *calls = 0;
-    int pts[8192];
-    if (K >= (int)(sizeof pts / sizeof pts[0]))
-        return ad_fail(ARDIFF_E_INVALID_ARG, "steps %d too large (max %d)", K,
-                       (int)(sizeof pts / sizeof pts[0]) - 1);
+    int pts[AD_SCHED_MAX_STEPS + 1];
+    if (K > AD_SCHED_MAX_STEPS)
+        return ad_fail(ARDIFF_E_INVALID_ARG, "steps %d too large (max %d)", K, AD_SCHED_MAX_STEPS);
     int n = ad_sched_grid(s, K, pts);
     if (n < 0) return ARDIFF_E_INVALID_ARG;
     for (int r = 0; r < n; r++) ad_sched_token_timesteps(s, pts[r], table + (size_t)r * s->N);

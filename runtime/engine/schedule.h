@@ -16,6 +16,10 @@
 
 #include "ardiff.h"
 
+/* Limits the schedule code enforces; model.ini is checked against the same ones (config.c). */
+#define AD_SCHED_MIN_T 2        /* diffusion_steps: the sqrt schedule needs two levels */
+#define AD_SCHED_MAX_STEPS 8191 /* K: the grid of ad_sched_table holds K+1 points */
+
 typedef enum ad_sched_kind { AD_SCHED_AR = 0, AD_SCHED_UNIFORM = 1 } ad_sched_kind;
 
 typedef struct ad_time_schedule {

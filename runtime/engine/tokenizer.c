@@ -1,12 +1,12 @@
 /* tokenizer.c: BERT WordPiece (see tokenizer.h for the exact pipeline). */
 #include "tokenizer.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "utf8.h"
 
 struct ad_tokenizer {
@@ -61,40 +61,6 @@ static int32_t insert(ad_tokenizer *tok, int32_t id)
 
 /* ---- loading -------------------------------------------------------------------------------- */
 
-static ardiff_status read_file(const char *path, char **data, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ad_fail(ARDIFF_E_IO, "%s: cannot open vocabulary: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *bigger = realloc(buf, 2 * cap + 1);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!buf)
-        return ad_fail(ARDIFF_E_OOM, "%s: out of memory reading the vocabulary", path);
-    if (err) {
-        free(buf);
-        return ad_fail(ARDIFF_E_IO, "%s: read error", path);
-    }
-    buf[n] = '\0';
-    *data = buf;
-    *size = n;
-    return ARDIFF_OK;
-}
-
 /* Splits buf into lines in place (NUL-terminating each, dropping "\r\n"/"\n"). */
 static ardiff_status split_lines(ad_tokenizer *tok, size_t size, const char *path)
 {
@@ -142,6 +108,8 @@ static ardiff_status check_and_index(ad_tokenizer *tok, const char *path)
             st = ad_fail(ARDIFF_E_FORMAT, "%s:%d: empty token", path, id + 1);
         else if (tok->lens[id] > 4096)
             st = ad_fail(ARDIFF_E_FORMAT, "%s:%d: token longer than 4096 bytes", path, id + 1);
+        else if (memchr(tok->tokens[id], '\0', tok->lens[id])) /* never matched, cuts output */
+            st = ad_fail(ARDIFF_E_FORMAT, "%s:%d: NUL byte in the token", path, id + 1);
         else if (ad_utf8_decode(tok->tokens[id], tok->lens[id], cps, &bad) < 0)
             st = ad_fail(ARDIFF_E_FORMAT, "%s:%d: invalid UTF-8 at byte %zu of the line",
                          path, id + 1, bad);
@@ -164,7 +132,7 @@ ardiff_status ad_tokenizer_load(const char *vocab_path, int lowercase, ad_tokeni
         return ad_fail(ARDIFF_E_OOM, "out of memory");
     tok->lowercase = lowercase;
     size_t size = 0;
-    ardiff_status st = read_file(vocab_path, &tok->buf, &size);
+    ardiff_status st = ad_file_read(vocab_path, "vocabulary", AD_FILE_MAX_VOCAB, &tok->buf, &size);
     if (st == ARDIFF_OK && size == 0)
         st = ad_fail(ARDIFF_E_FORMAT, "%s: empty vocabulary file", vocab_path);
     if (st == ARDIFF_OK)

@@ -31,9 +31,9 @@ typedef struct ad_tokenizer ad_tokenizer;
 #define AD_TOKENIZER_MAX_WORD 100 /* code points; longer words become [UNK] (HF default) */
 
 /* Loads a vocab.txt (one token per line, id = line number - 1). Fails, naming the file and
- * line, on: a missing or empty file, invalid UTF-8, an empty line, a duplicate token, or a
- * missing [PAD], [UNK], [CLS] or [SEP]. lowercase: 1 for uncased vocabularies (lowercasing and
- * accent stripping), 0 for cased ones. */
+ * line, on: a missing or empty file, invalid UTF-8, a NUL byte, an empty line, a duplicate
+ * token, or a missing [PAD], [UNK], [CLS] or [SEP]. lowercase: 1 for uncased vocabularies
+ * (lowercasing and accent stripping), 0 for cased ones. */
 ardiff_status ad_tokenizer_load(const char *vocab_path, int lowercase, ad_tokenizer **out);
 void ad_tokenizer_free(ad_tokenizer *tok); /* accepts NULL */
 

@@ -1,6 +1,8 @@
 /* utf8.c: strict UTF-8 codec and lookups into the generated Unicode tables. */
 #include "utf8.h"
 
+#include <string.h>
+
 #include "unicode_tables.h"
 
 /* Length of the sequence a lead byte starts and the smallest code point it may encode. */
@@ -30,7 +32,9 @@ long ad_utf8_decode(const char *s, size_t len, uint32_t *cps, size_t *bad_offset
         }
         if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
             goto bad;
-        cps[n++] = cp;
+        if (cps)
+            cps[n] = cp;
+        n++;
         i += (size_t)k;
     }
     return n;
@@ -38,6 +42,50 @@ bad:
     if (bad_offset)
         *bad_offset = i;
     return -1;
+}
+
+/* The sequence a lead byte starts: its continuation count and the range of its second byte
+ * (narrower after E0, ED, F0, F4: no overlong forms, surrogates or code points past U+10FFFF).
+ * 0 for a byte that starts nothing. */
+static int lead_range(unsigned char b, unsigned char *lo, unsigned char *hi)
+{
+    *lo = 0x80;
+    *hi = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) return 1;
+    if (b == 0xE0) { *lo = 0xA0; return 2; }
+    if (b == 0xED) { *hi = 0x9F; return 2; }
+    if (b >= 0xE1 && b <= 0xEF) return 2;
+    if (b == 0xF0) { *lo = 0x90; return 3; }
+    if (b == 0xF4) { *hi = 0x8F; return 3; }
+    if (b >= 0xF1 && b <= 0xF3) return 3;
+    return 0;
+}
+
+size_t ad_utf8_lossy(const unsigned char *in, size_t n, char *out)
+{
+    size_t i = 0, w = 0;
+    while (i < n) {
+        unsigned char lo, hi;
+        if (in[i] < 0x80) {
+            out[w++] = (char)in[i++];
+            continue;
+        }
+        int need = lead_range(in[i], &lo, &hi);
+        size_t j = i + 1;
+        if (need > 0 && j < n && in[j] >= lo && in[j] <= hi) {
+            j++;
+            while ((int)(j - i) <= need && j < n && (in[j] & 0xC0) == 0x80)
+                j++;
+        }
+        if (need > 0 && (int)(j - i) == need + 1) {
+            memcpy(out + w, in + i, j - i);
+            w += j - i;
+        } else {
+            w += (size_t)ad_utf8_encode(0xFFFD, out + w);
+        }
+        i = j;
+    }
+    return w;
 }
 
 int ad_utf8_encode(uint32_t cp, char *out)
@@ -91,6 +139,9 @@ int ad_uc_is_mn(uint32_t cp) { return cp >= 0x300 && in_ranges(ad_uc_mn, ad_uc_m
 int ad_uc_is_control(uint32_t cp) { return in_ranges(ad_uc_control, ad_uc_control_n, cp); }
 int ad_uc_is_punct(uint32_t cp) { return in_ranges(ad_uc_punct, ad_uc_punct_n, cp); }
 int ad_uc_is_space(uint32_t cp) { return in_ranges(ad_uc_space, ad_uc_space_n, cp); }
+int ad_uc_is_rx_letter(uint32_t cp) { return in_ranges(ad_uc_rx_letter, ad_uc_rx_letter_n, cp); }
+int ad_uc_is_rx_number(uint32_t cp) { return in_ranges(ad_uc_rx_number, ad_uc_rx_number_n, cp); }
+int ad_uc_is_rx_space(uint32_t cp) { return in_ranges(ad_uc_rx_space, ad_uc_rx_space_n, cp); }
 const char *ad_uc_version(void) { return ad_uc_unicode_version; }
 
 uint32_t ad_uc_lower1(uint32_t cp)

@@ -1,6 +1,6 @@
-/* utf8.h: strict UTF-8 decoding/encoding and the Unicode properties that the BERT tokenizer and
- * the MBR BLEU tokenisation need (tables generated from Python's unicodedata, see
- * tools/gen_unicode_tables.py). */
+/* utf8.h: strict UTF-8 decoding/encoding and the Unicode properties that the BERT tokenizer,
+ * the byte-level BPE pre-tokenizer and the MBR BLEU tokenisation need (tables generated from
+ * Python's unicodedata, see tools/gen_unicode_tables.py). */
 #ifndef ARDIFF_ENGINE_UTF8_H
 #define ARDIFF_ENGINE_UTF8_H
 
@@ -10,8 +10,14 @@
 /* Decodes s[0..len) into cps (room for len code points suffices). Returns the number of code
  * points, or -1 if the bytes are not valid UTF-8 (as Python's strict decoder defines it:
  * no overlong forms, no surrogates, nothing above U+10FFFF, no truncated sequence); then
- * *bad_offset is the byte offset where the invalid sequence starts. */
+ * *bad_offset is the byte offset where the invalid sequence starts. cps may be NULL (count and
+ * check only). */
 long ad_utf8_decode(const char *s, size_t len, uint32_t *cps, size_t *bad_offset);
+
+/* Copies in[0..n) to out with every maximal invalid subsequence (the longest prefix of a
+ * well-formed sequence, or else one byte) replaced by U+FFFD, as Rust's
+ * String::from_utf8_lossy does. out needs room for 3 n bytes; returns the bytes written. */
+size_t ad_utf8_lossy(const unsigned char *in, size_t n, char *out);
 
 /* Writes the UTF-8 encoding of cp (at most 4 bytes) to out; returns the byte count. */
 int ad_utf8_encode(uint32_t cp, char *out);
@@ -21,6 +27,12 @@ int ad_uc_is_control(uint32_t cp);     /* Cc, Cf, Co, Cs (tab, newline, CR inclu
 int ad_uc_is_punct(uint32_t cp);       /* general category P* */
 int ad_uc_is_space(uint32_t cp);       /* Python's str.isspace() */
 uint32_t ad_uc_lower1(uint32_t cp);    /* one-code-point lowercase (U+0130 -> 'i') */
+
+/* The classes of the byte-level BPE pre-tokenizer's regex, as the regex engine of Hugging Face
+ * tokenizers 0.13.2 sees them (Unicode 13.0; see tools/gen_unicode_tables.py). */
+int ad_uc_is_rx_letter(uint32_t cp);   /* \p{L} */
+int ad_uc_is_rx_number(uint32_t cp);   /* \p{N} */
+int ad_uc_is_rx_space(uint32_t cp);    /* \s: White_Space (not U+001C..U+001F) */
 
 /* Canonical decomposition with Mn marks dropped: writes up to 4 code points to out (Hangul
  * syllables decompose into their jamo), returns the count (0 for an Mn mark itself). */

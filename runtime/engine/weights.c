@@ -1,6 +1,7 @@
 /* weights.c: checking the model's tensors and packing them into the fp32 arena (weights.h). */
 #include "weights.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +156,27 @@ static int planned(const plan *p, const char *name)
     return 0;
 }
 
+/* Every loaded value must be finite: a NaN or Inf in any tensor spreads through the network and
+ * silently yields empty text. Checked once, on the host copy (fp32, after any fp16/bf16
+ * expansion). Names the first bad tensor, the element and the file. */
+static ardiff_status check_finite(const plan *p, const ad_st_tensor *const *found,
+                                  const float *host, const char *path)
+{
+    for (int i = 0; i < p->n; i++) {
+        const entry *e = &p->e[i];
+        size_t n = (size_t)e->dims[0] * (size_t)(e->rank == 2 ? e->dims[1] : 1);
+        const float *v = host + *e->slot;
+        for (size_t j = 0; j < n; j++) {
+            if (isfinite(v[j])) continue;
+            return ad_fail(ARDIFF_E_FORMAT, "%s: tensor '%s' holds %s at element %zu of %zu; "
+                           "the weights are broken (re-export or re-convert the model)", path,
+                           found[i]->name, isnan(v[j]) ? "NaN" : v[j] > 0 ? "+Inf" : "-Inf",
+                           j, n);
+        }
+    }
+    return ARDIFF_OK;
+}
+
 ardiff_status ad_weights_load(const ad_model_config *c, const ad_safetensors *st, ad_weights *w)
 {
     memset(w, 0, sizeof *w);
@@ -190,6 +212,7 @@ ardiff_status ad_weights_load(const ad_model_config *c, const ad_safetensors *st
     }
     for (int i = 0; i < p->n && st_ == ARDIFF_OK; i++)
         st_ = ad_st_read_f32(found[i], w->host + *p->e[i].slot);
+    if (st_ == ARDIFF_OK) st_ = check_finite(p, found, w->host, ad_st_path(st));
     w->total = total;
     free(found);
     free(p);

@@ -123,8 +123,20 @@ ardiff_status ocl_pick_kernels(ocl_dev *dev)
     else
         return ad_fail(ARDIFF_E_INVALID_ARG, "ARDIFF_KERNELS=%s: expected auto, gpu or cpu", env);
     AD_INFO("device %d (%s): %s kernel set", dev->desc.index, dev->desc.name,
-            dev->cpu_kernels ? "cpu (tiled GEMM; attention and layer norm per work item)"
+            dev->cpu_kernels ? "cpu (tiled GEMM, fused clamping; attention and layer norm per "
+                               "work item)"
                              : "gpu (CLBlast GEMMs; attention and layer norm per work group)");
+    const char *clamp = getenv("ARDIFF_CLAMP");
+    if (!clamp || !*clamp || !strcmp(clamp, "auto"))
+        dev->clamp_fused = -1;
+    else if (!strcmp(clamp, "gemm") || !strcmp(clamp, "fused"))
+        dev->clamp_fused = !strcmp(clamp, "fused");
+    else
+        return ad_fail(ARDIFF_E_INVALID_ARG, "ARDIFF_CLAMP=%s: expected auto, gemm or fused",
+                       clamp);
+    if (dev->clamp_fused >= 0)
+        AD_INFO("device %d (%s): clamping %s (ARDIFF_CLAMP)", dev->desc.index, dev->desc.name,
+                dev->clamp_fused ? "fused (cl/clamp.cl)" : "GEMM + argmin");
     return ARDIFF_OK;
 }
 

@@ -59,17 +59,37 @@ static size_t temp_size(ocl_dev *dev, const ocl_gemm_args *g, int *status)
     return bytes;
 }
 
-ardiff_status ocl_gemm_reserve(ocl_dev *dev, const ocl_gemm_args *shapes, int count)
+/* 1 if g runs on our tiled kernel (gemm_tiled): no CLBlast, no temporary buffer */
+static int runs_tiled(const ocl_dev *dev, const ocl_gemm_args *g)
 {
-    size_t need = dev->gemm_tmp_bytes;
+    return dev->cpu_kernels && !g->trans_a && g->trans_b && g->batch <= 1;
+}
+
+ardiff_status ocl_gemm_temp_bytes(ocl_dev *dev, const ocl_gemm_args *shapes, int count,
+                                  size_t *bytes)
+{
+    *bytes = 0;
     for (int i = 0; i < count; i++) {
+        if (runs_tiled(dev, &shapes[i])) continue;
         int s = 0;
         size_t b = temp_size(dev, &shapes[i], &s);
         if (s != CLBlastSuccess) return clblast_fail(s, "SGemmTempBufferSize", &shapes[i], dev);
-        if (b > need) need = b;
+        if (b > *bytes) *bytes = b;
     }
+    return ARDIFF_OK;
+}
+
+ardiff_status ocl_gemm_reserve(ocl_dev *dev, const ocl_gemm_args *shapes, int count)
+{
+    size_t need = 0;
+    AD_TRY(ocl_gemm_temp_bytes(dev, shapes, count, &need));
+    if (need < dev->gemm_tmp_bytes) need = dev->gemm_tmp_bytes;
     if (need <= dev->gemm_tmp_bytes && dev->gemm_tmp) return ARDIFF_OK;
     if (need == 0) need = 4;
+    if ((uint64_t)need > dev->desc.max_alloc)
+        return ad_fail(ARDIFF_E_OOM, "CLBlast temporary buffer of %zu bytes exceeds the max "
+                       "allocation (%llu bytes) of device %d (%s)", need,
+                       (unsigned long long)dev->desc.max_alloc, dev->desc.index, dev->desc.name);
     if (dev->gemm_tmp) clReleaseMemObject(dev->gemm_tmp);
     dev->gemm_tmp = NULL;
     dev->gemm_tmp_bytes = 0;
@@ -103,8 +123,7 @@ static ardiff_status gemm_tiled(ocl_dev *dev, const ocl_gemm_args *g)
 
 ardiff_status ocl_gemm(ocl_dev *dev, const ocl_gemm_args *g)
 {
-    if (dev->cpu_kernels && !g->trans_a && g->trans_b && g->batch <= 1)
-        return gemm_tiled(dev, g);
+    if (runs_tiled(dev, g)) return gemm_tiled(dev, g);
     CLBlastTranspose ta = g->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo;
     CLBlastTranspose tb = g->trans_b ? CLBlastTransposeYes : CLBlastTransposeNo;
     int s;

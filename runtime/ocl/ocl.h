@@ -45,6 +45,9 @@ typedef struct ocl_dev {
     ocl_kernel_entry *kernels;
     int kernel_count;
     int cpu_kernels;         /* 1: the kernel set for CPUs (ocl_pick_kernels) */
+    int clamp_fused;         /* clamping variant: -1 auto (fused iff cpu_kernels), 0 GEMM + argmin,
+                                1 fused (cl/clamp.cl); ARDIFF_CLAMP (ocl_pick_kernels) */
+    int clamp_splits;        /* fused clamping: vocabulary slices; 0 picks by compute units */
     int profile;             /* ARDIFF_PROFILE set: every launch waits and is timed */
     ocl_prof_entry prof[OCL_PROF_MAX];
     int prof_count;
@@ -58,7 +61,10 @@ typedef struct ocl_dev {
  * one work group per query; "cpu": the tiled A·Bᵀ GEMM of cl/gemm.cl (CLBlast for the other
  * GEMM cases) and attention with one work item per query (no barriers, online softmax).
  * ARDIFF_KERNELS=auto|gpu|cpu; auto (the default) gives CPU devices the cpu set and every other
- * device the gpu set. Fails naming the variable when its value is unknown. */
+ * device the gpu set. The clamping variant (dev->clamp_fused): ARDIFF_CLAMP=auto|gemm|fused;
+ * auto (the default) takes the fused kernel with the cpu set, whose GEMM order it shares (its
+ * choices are then identical), and the GEMM + argmin with the gpu set. Fails naming the
+ * variable when a value is unknown. */
 ardiff_status ocl_pick_kernels(ocl_dev *dev);
 
 /* With profiling on (ARDIFF_PROFILE=1), waits for ev and adds its device time to `name`;
@@ -109,7 +115,8 @@ const char *ocl_cache_dir(void);
 /* Key string for a program binary: format version, source hash, options, device, driver, platform. */
 void ocl_cache_key(const ocl_dev *dev, const char *text, size_t len, const char *options,
                    char *key, size_t key_len);
-/* Returns a malloc'd binary for key, or NULL (missing, unreadable or mismatched: never fails). */
+/* Returns a malloc'd binary for key, or NULL (missing, unreadable or mismatched: never fails).
+ * Every entry's digest is checked first; a damaged entry is deleted with one warning. */
 unsigned char *ocl_cache_load(const char *key, size_t *len);
 /* Writes atomically (temporary file + rename). Failures are logged and ignored. */
 void ocl_cache_store(const char *key, const unsigned char *bin, size_t len);
@@ -137,8 +144,13 @@ typedef struct ocl_gemm_args {
     size_t batch, a_stride, b_stride, c_stride;
 } ocl_gemm_args;
 ardiff_status ocl_gemm(ocl_dev *dev, const ocl_gemm_args *g);
-/* Grows the temporary buffer to cover every GEMM shape in `shapes` (called once at load). */
+/* Grows the temporary buffer to cover every GEMM shape in `shapes` (called once at load);
+ * fails (ARDIFF_E_OOM) if it would exceed the device's max allocation. */
 ardiff_status ocl_gemm_reserve(ocl_dev *dev, const ocl_gemm_args *shapes, int count);
+/* The temporary buffer those shapes need, without allocating (0 when every one of them runs on
+ * the tiled kernel of the cpu set, which needs none). */
+ardiff_status ocl_gemm_temp_bytes(ocl_dev *dev, const ocl_gemm_args *shapes, int count,
+                                  size_t *bytes);
 const char *ocl_clblast_status_name(int status);
 
 #endif

@@ -16,8 +16,9 @@ ardiff_status ops_build_options(const ardiff_device_desc *desc, char *buf, size_
 {
     if (!desc || !buf || n == 0) return ad_fail(ARDIFF_E_INVALID_ARG, "ops_build_options: no buffer");
     int wg = pick_wg(desc->max_work_group ? desc->max_work_group : 1);
-    int len = snprintf(buf, n, "-DWG=%d -DATT_MAX_KEYS=%d -DATT_MAX_DH=%d", wg, OPS_ATT_MAX_KEYS,
-                       OPS_ATT_MAX_DH);
+    int len = snprintf(buf, n, "-DWG=%d -DATT_MAX_KEYS=%d -DATT_MAX_DH=%d -DCLAMP_ROWS=%d "
+                       "-DCLAMP_MAX_D=%d", wg, OPS_ATT_MAX_KEYS, OPS_ATT_MAX_DH, OPS_CLAMP_ROWS,
+                       OPS_CLAMP_MAX_D);
     if (len < 0 || (size_t)len >= n)
         return ad_fail(ARDIFF_E_INVALID_ARG, "ops_build_options: buffer of %zu bytes too small", n);
     return ARDIFF_OK;

@@ -1,5 +1,6 @@
-/* ops_rounding.c: launchers of cl/rounding.cl (clamping to the vocabulary, the output head);
- * the scores S = X E^T come from a CLBlast GEMM enqueued on the same queue. */
+/* ops_rounding.c: launchers of cl/rounding.cl (clamping to the vocabulary, the output head),
+ * whose scores S = X E^T come from a GEMM (ocl_gemm) enqueued on the same queue, and of
+ * cl/clamp.cl (clamping fused with its scores). */
 #include "ops_internal.h"
 
 static ardiff_status round_dims(const ocl_dev *dev, const char *op, const ocl_buf *x,
@@ -48,6 +49,60 @@ ardiff_status ops_row_sqnorm(ocl_dev *dev, const ocl_buf *E, size_t e_off, ocl_b
     return ops_launch(dev, "ardiff_row_sqnorm_f32", OPS_ITEMS, (size_t)V, 1, a, OA_COUNT(a));
 }
 
+/* The number of vocabulary slices of the fused clamping: dev->clamp_splits when set, else
+ * enough for about four work groups per compute unit; at most V / 2, so that the slice winners
+ * (2 floats per row and slice) fit the [M, V] scratch. *cols gets the words per slice. */
+static int clamp_splits(const ocl_dev *dev, int M, int V, int *cols)
+{
+    const int tiles = (M + OPS_CLAMP_ROWS - 1) / OPS_CLAMP_ROWS;
+    int want = dev->clamp_splits;
+    if (want <= 0) {
+        int groups = 4 * (dev->desc.compute_units > 0 ? (int)dev->desc.compute_units : 1);
+        want = (groups + tiles - 1) / tiles;
+    }
+    if (want > V / 2) want = V / 2;
+    if (want < 1) want = 1;
+    *cols = (V + want - 1) / want;
+    return (V + *cols - 1) / *cols;
+}
+
+/* cl/clamp.cl: one pass over E per group of OPS_CLAMP_ROWS rows; with several vocabulary slices
+ * the slice winners go to the scratch (values, then ids) and a second kernel picks among them */
+static ardiff_status round_nearest_fused(ocl_dev *dev, const ocl_buf *x, size_t x_off,
+                                         const ocl_buf *E, size_t e_off, const ocl_buf *enorm,
+                                         size_t n_off, ocl_buf *scores, size_t s_off,
+                                         ocl_buf *out, size_t o_off, ocl_buf *ids,
+                                         size_t id_off, int M, int V, int d)
+{
+    int cols = 0;
+    const int nsplit = clamp_splits(dev, M, V, &cols);
+    const size_t np = (size_t)M * (size_t)nsplit, pi_off = s_off + np;
+    if (nsplit > 1)
+        OPS_CHECK_2D(dev, "ops_round_nearest", "scratch (slice winners)", scores, s_off, 2, np, np);
+    const size_t tiles = ((size_t)M + OPS_CLAMP_ROWS - 1) / OPS_CLAMP_ROWS;
+    {
+        ops_arg a[] = {OA_BUF(x), OA_INT(x_off), OA_INT(d), OA_BUF(E), OA_INT(e_off), OA_INT(d),
+                       OA_BUF(enorm), OA_INT(n_off), OA_BUF(out), OA_INT(o_off), OA_INT(d),
+                       OA_BUF(ids), OA_INT(id_off), OA_BUF(scores), OA_INT(s_off),
+                       OA_BUF(scores), OA_INT(pi_off), OA_INT(M), OA_INT(V), OA_INT(d),
+                       OA_INT(nsplit), OA_INT(cols)};
+        AD_TRY(ops_launch(dev, "ardiff_clamp_fused_f32", OPS_GROUPS, tiles, (size_t)nsplit, a,
+                          OA_COUNT(a)));
+    }
+    if (nsplit == 1) return ARDIFF_OK;
+    ops_arg a[] = {OA_BUF(scores), OA_INT(s_off), OA_BUF(scores), OA_INT(pi_off), OA_INT(nsplit),
+                   OA_BUF(x), OA_INT(x_off), OA_INT(d), OA_BUF(E), OA_INT(e_off), OA_INT(d),
+                   OA_BUF(out), OA_INT(o_off), OA_INT(d), OA_BUF(ids), OA_INT(id_off),
+                   OA_INT(V), OA_INT(d)};
+    return ops_launch(dev, "ardiff_clamp_finish_f32", OPS_GROUPS, (size_t)M, 1, a, OA_COUNT(a));
+}
+
+int ops_clamp_is_fused(const ocl_dev *dev, int d)
+{
+    if (d > OPS_CLAMP_MAX_D) return 0;
+    return dev->clamp_fused < 0 ? dev->cpu_kernels != 0 : dev->clamp_fused != 0;
+}
+
 ardiff_status ops_round_nearest(ocl_dev *dev, const ocl_buf *x, size_t x_off,
                                 const ocl_buf *E, size_t e_off, const ocl_buf *enorm,
                                 size_t n_off, ocl_buf *scores, size_t s_off, ocl_buf *out,
@@ -59,6 +114,9 @@ ardiff_status ops_round_nearest(ocl_dev *dev, const ocl_buf *x, size_t x_off,
     OPS_CHECK_2D(dev, op, "out", out, o_off, M, (size_t)d, d);
     AD_TRY(ops_check_view(dev, op, "ids", ids, id_off, 1, 0, 1, 0, (size_t)M, sizeof(int32_t)));
     if (M == 0) return ARDIFF_OK;
+    if (ops_clamp_is_fused(dev, d))
+        return round_nearest_fused(dev, x, x_off, E, e_off, enorm, n_off, scores, s_off, out,
+                                   o_off, ids, id_off, M, V, d);
     AD_TRY(scores_gemm(dev, x, x_off, E, e_off, scores, s_off, M, V, d));
     ops_arg a[] = {OA_BUF(scores), OA_INT(s_off), OA_INT(V), OA_BUF(enorm), OA_INT(n_off),
                    OA_BUF(x), OA_INT(x_off), OA_INT(d), OA_BUF(E), OA_INT(e_off), OA_INT(d),

@@ -101,11 +101,11 @@ static ardiff_status build_failure(ocl_dev *dev, cl_program prog, const char *op
     char *log = malloc(n + 1);
     if (log && n) clGetProgramBuildInfo(prog, dev->device, CL_PROGRAM_BUILD_LOG, n, log, NULL);
     if (log) log[n] = '\0';
-    ardiff_status st = ad_fail(ARDIFF_E_BUILD,
-                               "kernel build failed on device %d (%s): %s (%d); options: \"%s\"; "
-                               "build log:\n%s",
-                               dev->desc.index, dev->desc.name, ocl_error_name(err), (int)err,
-                               options, log ? log : "(no log)");
+    ardiff_status st = ad_fail_log(ARDIFF_E_BUILD, log ? log : "(no log)",
+                                   "kernel build failed on device %d (%s): %s (%d); options: "
+                                   "\"%s\"; build log:",
+                                   dev->desc.index, dev->desc.name, ocl_error_name(err), (int)err,
+                                   options);
     free(log);
     return st;
 }

@@ -1,17 +1,17 @@
 """Trivial baselines on each task's valid split, scored exactly like ardiff's outputs.
 
-    python3 -m ardiff_ref.baselines --out ../bench/results/baselines [--tasks commongen multi30k aeslc]
+    python3 -m ardiff_ref.baselines --out ../studies/baselines [--tasks commongen multi30k aeslc]
 
 What a model's scores mean depends on what no model at all scores. Two baselines per task, no
 learning beyond a lookup in train.*:
-* copy: the source as the output (CommonGen: the concepts in their given order; Multi30k: the
-  German sentence; AESLC: the first 4 words of the email, `lead4`, as subjects are 4 words on
-  average).
+* copy: the task's `copy_baseline` in the registry (ardiff_ref.tasks): the source as the output
+  (CommonGen: the concepts in their given order; Multi30k: the German sentence) or, for AESLC,
+  the first 4 words of the email (`lead4`, as subjects are 4 words on average).
 * retrieval: the target of the training pair whose source is nearest, by Jaccard similarity of
   the lowercased word sets (ties: the first in file order). A translation memory for Multi30k, a
   nearest-neighbour subject for AESLC, a nearest concept set's sentence for CommonGen.
 
-Writes results.md and results.json (scores with their signatures) to --out. The outputs
+Tasks, and the columns of each task's table: the registry. Writes results.md and results.json (scores with their signatures) to --out. The outputs
 themselves are written only with --keep-outputs (retrieval outputs are lines of train.*; the
 data stay in ../shared).
 """
@@ -22,7 +22,7 @@ import re
 import sys
 import time
 
-from . import evaluate
+from . import evaluate, tasks
 from .trainlib import read_split_lines
 
 WORD = re.compile(r"\w+")
@@ -30,10 +30,6 @@ WORD = re.compile(r"\w+")
 
 def words(text):
     return frozenset(WORD.findall(text.lower()))
-
-
-def lead(text, n):
-    return " ".join(text.split()[:n])
 
 
 def nearest(queries, keys, chunk=256):
@@ -67,21 +63,20 @@ def nearest(queries, keys, chunk=256):
 def baselines(task, data_dir, ev):
     """ev: the task's valid split (evaluate.load_eval) -> {name: [output per eval input]}."""
     inputs = ev["inputs"]
-    folder = os.path.join(data_dir, evaluate.TASK_DIRS[task])
+    folder = tasks.data_folder(task, data_dir)
     src = read_split_lines(folder, "train.src")
     tgt = read_split_lines(folder, "train.tgt")
     if len(src) != len(tgt):
         raise SystemExit(f"baselines: {folder}: {len(src)} train sources, {len(tgt)} targets")
-    copy = [lead(s, 4) for s in inputs] if task == "aeslc" else list(inputs)
+    name, copy = tasks.get(task).copy_baseline
     idx = nearest([words(s) for s in inputs], [words(s) for s in src])
-    return {"lead4" if task == "aeslc" else "copy": copy, "retrieval": [tgt[i] for i in idx]}
+    return {name: [copy(s) for s in inputs], "retrieval": [tgt[i] for i in idx]}
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True, help="folder for results.md / results.json")
-    ap.add_argument("--tasks", nargs="+", default=["commongen", "multi30k", "aeslc"],
-                    choices=sorted(evaluate.TASK_DIRS))
+    ap.add_argument("--tasks", nargs="+", default=tasks.names(), choices=tasks.names())
     ap.add_argument("--data", default=evaluate.DATA, help="the shared data folder (default %(default)s)")
     ap.add_argument("--keep-outputs", action="store_true", help="also write TASK-NAME.txt")
     args = ap.parse_args(argv)
@@ -102,13 +97,11 @@ def main(argv=None):
         print(f"baselines: {task} done in {time.time() - t0:.0f} s", file=sys.stderr)
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
-    cols = {"commongen": ("bleu4", "cider", "rougeL", "coverage", "sacrebleu"),
-            "multi30k": ("sacrebleu", "rougeL"), "aeslc": ("rouge1", "rouge2", "rougeL")}
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write("Trivial baselines on the valid splits (`python3 -m ardiff_ref.baselines`; "
                 "signatures in results.json)\n")
         for task in args.tasks:
-            c = cols[task]
+            c = tasks.get(task).table
             f.write(f"\n{task}\n\n| baseline | " + " | ".join(c) + " |\n|---|"
                     + "---|" * len(c) + "\n")
             for r in results:

@@ -38,7 +38,7 @@ def run(flags, ckpt, option, mode, steps):
     args = train.parser().parse_args(flags + ["--" + option, mode])
     tr = train.Trainer(args)
     tr.load_state(torch.load(ckpt, map_location="cpu", weights_only=False))
-    tr.data = trainlib.CommonGenData(args.data, "train", tr.tok, args.tgt_len, tr.cfg.max_src_len)
+    tr.data = trainlib.Seq2SeqData(args.data, "train", tr.tok, args.tgt_len, tr.cfg.max_src_len)
     for _ in range(2):
         tr.train_step(tr.next_batch())
     t = time.perf_counter()

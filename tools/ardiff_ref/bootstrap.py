@@ -1,40 +1,45 @@
 """Paired bootstrap of the quality difference between two rows of a study (ardiff_ref.study).
 
-    python3 -m ardiff_ref.bootstrap --study ../bench/results/claim-multi30k-gpu --task multi30k \
+    python3 -m ardiff_ref.bootstrap --study ../studies/claim-multi30k-gpu --task multi30k \
         --pairs ar-K20-k10-a2:uniform-K20-k10 ar-K20-k10-a2:uniform-K2000-k10 [--data DIR]
 
-Each pair A:B names two stored runs (OUT/runs/NAME.jsonl, outputs in input order). The same
+Each pair A:B names two stored runs (runs/NAME.jsonl in the study's runs.tar.gz, outputs in
+input order). The same
 resamples of the inputs (--resamples, default 1,000, drawn with --seed, default 0) score both
 rows; the line printed per pair gives both scores on all inputs, their difference, the 95 %
-interval of the resampled differences and the share of resamples where A >= B. Metric:
-Multi30k corpus SacreBLEU (recomputed on each resample); CommonGen and AESLC the mean over
-inputs of the per-input ROUGE-L F (best over the references, x100; rouge-score, stemming).
+interval of the resampled differences and the share of resamples where A >= B. Metric: the
+task's `bootstrap` in the registry (ardiff_ref.tasks): `sacrebleu`, corpus SacreBLEU recomputed
+on each resample (Multi30k), or `rougeL`, the mean over inputs of the per-input ROUGE-L F (best
+over the references, x100; rouge-score, stemming; CommonGen, AESLC).
 """
 import argparse
-import json
 import os
 import random
 import sys
 
-from .evaluate import DATA, load_eval
+from . import tasks
+from .runstore import RunArchive
+from .tasks import DATA, load_eval
 
 
 def read_outputs(study, name):
-    path = os.path.join(study, "runs", name + ".jsonl")
-    if not os.path.exists(path):
-        raise SystemExit(f"bootstrap: no run {name} in {study}/runs")
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(x)["output"] for x in f if x.strip()]
+    rows = RunArchive(os.path.join(study, "runs.tar.gz")).read_jsonl("runs/" + name + ".jsonl")
+    if rows is None:
+        raise SystemExit(f"bootstrap: no run {name} in {study}/runs.tar.gz")
+    return [r["output"] for r in rows]
 
 
 def scorer(task, refs):
-    """-> f(outputs, indices) -> score of those inputs."""
-    if task == "multi30k":
+    """-> f(outputs, indices) -> score of those inputs (the task's bootstrap metric)."""
+    metric = tasks.get(task).bootstrap
+    if metric == "sacrebleu":
         import sacrebleu
 
         def bleu(outs, idx):
             return sacrebleu.corpus_bleu([outs[i] for i in idx], [[refs[i][0] for i in idx]]).score
         return bleu
+    if metric != "rougeL":
+        raise ValueError(f"bootstrap: unknown metric {metric!r} of task {task!r}")
     from rouge_score import rouge_scorer
     rs = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
     cache = {}
@@ -54,8 +59,8 @@ def scorer(task, refs):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--study", required=True, help="a study folder (with runs/)")
-    ap.add_argument("--task", required=True, choices=["commongen", "multi30k", "aeslc"])
+    ap.add_argument("--study", required=True, help="a study folder (with runs.tar.gz)")
+    ap.add_argument("--task", required=True, choices=tasks.names())
     ap.add_argument("--pairs", nargs="+", required=True, metavar="A:B")
     ap.add_argument("--data", default=DATA)
     ap.add_argument("--resamples", type=int, default=1000)

@@ -13,11 +13,13 @@ SECTIONS = {
               "out_channels", "time_channels", "max_pos_len", "tgt_len", "max_src_len",
               "layer_norm_eps", "type_vocab_size", "time_att"],
     "diffusion": ["diffusion_steps", "noise_schedule", "end_point_scale", "rescale_timesteps"],
-    "tokenizer": ["type", "vocab", "lowercase", "pad_id", "cls_id", "sep_id", "unk_id", "mask_id"],
+    "tokenizer": ["type", "vocab", "merges", "lowercase", "pad_id", "cls_id", "sep_id", "unk_id",
+                  "mask_id"],
     "generate": ["steps", "candidates", "schedule", "case"],
 }
 # keys that may be absent (the dataclass default applies); to_ini writes them only when set
-OPTIONAL = {("generate", "case"): "none", ("model", "time_att"): True}
+OPTIONAL = {("generate", "case"): "none", ("model", "time_att"): True, ("tokenizer", "merges"): ""}
+TOKENIZER_TYPES = ("wordpiece", "bytelevel_bpe")  # vocab.txt; vocab.json + merges.txt (IWSLT)
 # INI key -> dataclass field where they differ (tokenizer/generate keys are prefixed)
 _FIELD = {("tokenizer", k): "tok_" + k for k in SECTIONS["tokenizer"]}
 _FIELD.update({("generate", k): "gen_" + k for k in SECTIONS["generate"]})
@@ -49,6 +51,7 @@ class ModelConfig:
     rescale_timesteps: bool = True
     tok_type: str = "wordpiece"
     tok_vocab: str = "vocab.txt"
+    tok_merges: str = ""            # bytelevel_bpe only: merges.txt
     tok_lowercase: bool = True
     tok_pad_id: int = 0
     tok_cls_id: int = 101
@@ -77,6 +80,12 @@ class ModelConfig:
             raise ValueError("tgt_len and max_src_len must be <= max_pos_len")
         if self.gen_schedule not in ("ar", "uniform"):
             raise ValueError("generate.schedule must be 'ar' or 'uniform'")
+        if self.tok_type not in TOKENIZER_TYPES:
+            raise ValueError("tokenizer.type must be one of %s" % (TOKENIZER_TYPES,))
+        if (self.tok_type == "bytelevel_bpe") != bool(self.tok_merges):
+            raise ValueError("tokenizer.merges is required by bytelevel_bpe and only by it")
+        if self.tok_type == "bytelevel_bpe" and self.tok_lowercase:
+            raise ValueError("tokenizer.lowercase must be false for bytelevel_bpe")
         if self.gen_case not in ("none", "sentence"):
             raise ValueError("generate.case must be 'none' or 'sentence'")
         for name in ("vocab_size", "hidden_size", "in_channels", "out_channels",
@@ -145,5 +154,5 @@ class ModelConfig:
                 elif t in (float, "float"):
                     kw[field] = float(raw)
                 else:
-                    kw[field] = raw.lower() if (sec, k) in OPTIONAL else raw
+                    kw[field] = raw.lower() if (sec, k) == ("generate", "case") else raw
         return cls(**kw)

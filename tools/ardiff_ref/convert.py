@@ -3,6 +3,9 @@
   python3 -m ardiff_ref.convert CHECKPOINT --vocab vocab.txt --out DIR \\
       --intermediate_size 512 --num_attention_heads 8 --in_channels 64 --out_channels 64 \\
       --time_channels 64 --tgt_len 54 --max_pos_len 128 [--dtype f16] [--force]
+  python3 -m ardiff_ref.convert CHECKPOINT --vocab vocab.json --merges merges.txt --out DIR ...
+      (IWSLT14: the byte-level BPE files the official tokenizer_utils.py saves; copied as they
+      are, [tokenizer] type = bytelevel_bpe)
 
 Run options use the official flag names; hydra style (in_channels=64) is accepted too.
 CHECKPOINT is what the official trainer writes (a dict with 'model_dict'), or a plain state
@@ -16,6 +19,7 @@ import sys
 import numpy as np
 import torch
 
+from .bpe import ByteLevelBPE
 from .config import ModelConfig
 from .ptload import load_zip_checkpoint
 from .modeldir import IGNORED_BUFFERS, expected_shapes, write_model_dir
@@ -93,6 +97,30 @@ def read_vocab(path):
     return vocab, ids
 
 
+def read_tokenizer(args):
+    """-> (files for write_model_dir, vocabulary size, ModelConfig tok_* fields)."""
+    if not args.merges:
+        vocab, ids = read_vocab(args.vocab)
+        lowercase = True if args.lowercase is None else args.lowercase
+        return vocab, len(vocab), dict(
+            tok_lowercase=lowercase, tok_pad_id=ids["[PAD]"], tok_cls_id=ids["[CLS]"],
+            tok_sep_id=ids["[SEP]"], tok_unk_id=ids["[UNK]"], tok_mask_id=ids["[MASK]"])
+    if args.lowercase:
+        raise ConversionError("--lowercase true: the byte-level BPE tokenizer never lowercases")
+    try:
+        tok = ByteLevelBPE.from_files(args.vocab, args.merges)
+    except (OSError, ValueError) as e:
+        raise ConversionError("cannot read the BPE tokenizer: %s" % e)
+    files = {}
+    for name, path in (("vocab.json", args.vocab), ("merges.txt", args.merges)):
+        with open(path, "rb") as f:
+            files[name] = f.read()
+    return files, len(tok.vocab), dict(
+        tok_type="bytelevel_bpe", tok_vocab="vocab.json", tok_merges="merges.txt",
+        tok_lowercase=False, tok_pad_id=tok.pad_id, tok_cls_id=tok.cls_id,
+        tok_sep_id=tok.sep_id, tok_unk_id=tok.unk_id, tok_mask_id=tok.mask_id)
+
+
 def _bool(s):
     if str(s).lower() in ("1", "true", "yes"):
         return True
@@ -105,13 +133,16 @@ def parser():
     ap = argparse.ArgumentParser(prog="python3 -m ardiff_ref.convert",
                                  description="official checkpoint -> ardiff model directory")
     ap.add_argument("checkpoint")
-    ap.add_argument("--vocab", required=True, help="the tokenizer's vocab.txt (BERT WordPiece)")
+    ap.add_argument("--vocab", required=True, help="the tokenizer's vocab.txt (BERT WordPiece), "
+                    "or vocab.json with --merges (byte-level BPE, IWSLT14)")
+    ap.add_argument("--merges", help="merges.txt of a byte-level BPE tokenizer (with vocab.json)")
     ap.add_argument("--out", required=True, help="output model directory")
     ap.add_argument("--force", action="store_true", help="replace a non-empty output directory")
     ap.add_argument("--dtype", choices=("f32", "f16"), default="f32")
     ap.add_argument("--tied_from", choices=("lm_head", "word_embedding"), default="lm_head",
                     help="which copy of the tied embedding to keep if they differ")
-    ap.add_argument("--lowercase", type=_bool, default=True)
+    ap.add_argument("--lowercase", type=_bool, default=None,
+                    help="WordPiece: default true (bert-base-uncased); BPE: must be false")
     g = ap.add_argument_group("official run options (same names as config.yaml / gen.sh)")
     g.add_argument("--intermediate_size", type=int, required=True)
     g.add_argument("--num_attention_heads", type=int, required=True)
@@ -150,37 +181,35 @@ def _hydra_to_flags(argv):
     return out
 
 
-def config_from_args(args, vocab, ids):
+def config_from_args(args, vocab_size, tok_fields):
     if args.time_att and args.att_strategy != "txl":
         raise ConversionError("att_strategy %r is not supported (only txl; with time_att=false "
                               "it does not matter)" % args.att_strategy)
     sched = {"xy_uniform": "ar", "uniform": "uniform"}.get(args.schedule_sampler)
     if sched is None:
         raise ConversionError("unsupported schedule_sampler %r" % args.schedule_sampler)
-    if args.vocab_size and args.vocab_size != len(vocab):
+    if args.vocab_size and args.vocab_size != vocab_size:
         raise ConversionError("--vocab_size %d but %s has %d entries"
-                              % (args.vocab_size, args.vocab, len(vocab)))
+                              % (args.vocab_size, args.vocab, vocab_size))
     try:
         return ModelConfig.from_official(
             intermediate_size=args.intermediate_size, num_attention_heads=args.num_attention_heads,
             in_channels=args.in_channels, out_channels=args.out_channels,
             time_channels=args.time_channels, tgt_len=args.tgt_len,
-            max_pos_len=args.max_pos_len, vocab_size=len(vocab),
+            max_pos_len=args.max_pos_len, vocab_size=vocab_size,
             encoder_layers=args.encoder_layers, decoder_layers=args.decoder_layers,
             diffusion_steps=args.diffusion_steps, noise_schedule=args.noise_schedule,
             end_point_scale=args.end_point_scale, rescale_timesteps=args.rescale_timesteps,
-            tok_lowercase=args.lowercase, tok_pad_id=ids["[PAD]"], tok_cls_id=ids["[CLS]"],
-            tok_sep_id=ids["[SEP]"], tok_unk_id=ids["[UNK]"], tok_mask_id=ids["[MASK]"],
             gen_steps=args.gen_timesteps, gen_candidates=args.num_samples, gen_schedule=sched,
-            gen_case=args.case, time_att=args.time_att)
+            gen_case=args.case, time_att=args.time_att, **tok_fields)
     except ValueError as e:
         raise ConversionError("bad run options: %s" % e)
 
 
 def convert(argv=None, log=print):
     args = parser().parse_args(_hydra_to_flags(sys.argv[1:] if argv is None else argv))
-    vocab, ids = read_vocab(args.vocab)
-    cfg = config_from_args(args, vocab, ids)
+    vocab, vocab_size, tok_fields = read_tokenizer(args)
+    cfg = config_from_args(args, vocab_size, tok_fields)
     sd = load_checkpoint(args.checkpoint)
     for k in IGNORED_BUFFERS:
         sd.pop(k, None)

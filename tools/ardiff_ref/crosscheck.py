@@ -7,7 +7,7 @@ OUTPUTS.jsonl is `ardiff generate --format jsonl` output (any batch size, any de
 n of its inputs (the `source` field; line i is global input i, as in ardiff) are generated again
 by the reference (`ardiff_ref.generate`, same noise stream) and every candidate string and MBR
 choice is compared. Prints the agreement; exits 1 on any difference. On a CPU device the two
-agree exactly unless two candidates are within rounding distance at a clamp (README, Numerics).
+agree exactly unless two candidates are within rounding distance at a clamp (docs/numerics.md).
 """
 import argparse
 import json
@@ -15,9 +15,9 @@ import sys
 
 import torch
 
-from .evaluate import open_text
 from .generate import generate
 from .modeldir import load_model_dir
+from .tasks import open_text
 
 
 def main(argv=None):
@@ -32,7 +32,7 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--inputs", help="the sources, one per line (for outputs stored without "
-                                     "their `source` field, as bench/results keeps them)")
+                                     "their `source` field, as studies/ keeps them)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     with open_text(args.outputs) as f:

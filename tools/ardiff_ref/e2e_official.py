@@ -3,12 +3,16 @@
   python3 -m ardiff_ref.e2e_official make DIR [SIZE]    # DIR/ckpt/{model,ema_0.9999}_checkpoint-40000
   python3 -m ardiff_ref.e2e_official check DIR [SIZE]   # after convert + ardiff generate
   python3 -m ardiff_ref.e2e_official flags SIZE         # the converter flags of that size
+  python3 -m ardiff_ref.e2e_official tokenizer SIZE     # the converter's tokenizer arguments
 
-SIZE: commongen (default) or xsum. Models (spec §1.6): CommonGen h 128 = intermediate_size
+SIZE: commongen (default), xsum or iwslt. Models (spec §1.6): CommonGen h 128 = intermediate_size
 512 / 4, 8 heads, d 64, 6 + 6 layers, tgt_len 54, max_pos_len 128; XSUM h 512, 8 heads, d 128,
-6 + 6 layers, tgt_len 50, max_pos_len 512 (about 70 M parameters). Vocabulary tests/fixtures/tokenizer/
-vocab.txt (bert-base-uncased, 30,522 entries), weights from torch seed SEED with the fixtures'
-init (fixtures.init_weights + calibrate_output) so outputs are not degenerate. The EMA file
+6 + 6 layers, tgt_len 50, max_pos_len 512 (about 70 M parameters); IWSLT14 De-En h 256, 4
+heads, d 64, 6 + 6 layers, tgt_len 90, max_pos_len 256. Vocabulary tests/fixtures/tokenizer/
+vocab.txt (bert-base-uncased, 30,522 entries), for IWSLT the byte-level BPE of
+tests/fixtures/bpe (vocab.json + merges.txt, 4,000 entries, trained the official way); weights
+from torch seed SEED with the fixtures' init (fixtures.init_weights + calibrate_output) so
+outputs are not degenerate. The EMA file
 holds a second model (seed SEED + 1) as EMA weights, saved as the official trainer saves them.
 
 check compares, with the model rebuilt from the seed (never read back from a file) as reference:
@@ -31,6 +35,7 @@ from .generate import generate
 from .model import ArDiffusionLM, load_official_state_dict
 from .modeldir import load_model_dir
 from .official_format import official_model_dict, save_official_checkpoint
+from .bpe import ByteLevelBPE
 from .tokenizer import WordPiece
 
 SEED, STEP = 1234, 40000
@@ -43,17 +48,40 @@ SIZES = {
                       out_channels=64, time_channels=64, tgt_len=54, max_pos_len=128),
     "xsum": dict(intermediate_size=2048, num_attention_heads=8, in_channels=128,
                  out_channels=128, time_channels=128, tgt_len=50, max_pos_len=512),
+    "iwslt": dict(intermediate_size=1024, num_attention_heads=4, in_channels=64,
+                  out_channels=64, time_channels=64, tgt_len=90, max_pos_len=256),
 }
 FLAGS = SIZES["commongen"]
-VOCAB = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                                      "tests", "fixtures", "tokenizer", "vocab.txt"))
+FIX = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                    "tests", "fixtures"))
+VOCAB = os.path.join(FIX, "tokenizer", "vocab.txt")
+BPE_FILES = (os.path.join(FIX, "bpe", "vocab.json"), os.path.join(FIX, "bpe", "merges.txt"))
+IWSLT_SOURCES = ["ein mann fährt mit dem fahrrad über die brücke .",
+                 "Zwei Hunde spielen im Schnee, und es ist kalt!", "das ist es , was wir wollen ?"]
+
+
+def tokenizer_args(size):
+    """The converter's tokenizer arguments for a size."""
+    if size == "iwslt":
+        return ["--vocab", BPE_FILES[0], "--merges", BPE_FILES[1]]
+    return ["--vocab", VOCAB]
+
+
+def load_tok():
+    """(tokenizer, ModelConfig tokenizer fields) of the current size (FLAGS)."""
+    if FLAGS is SIZES["iwslt"]:
+        tok = ByteLevelBPE.from_files(*BPE_FILES)
+        return tok, dict(tok_type="bytelevel_bpe", tok_vocab="vocab.json",
+                         tok_merges="merges.txt", tok_lowercase=False)
+    return WordPiece.from_file(VOCAB), {}
 
 
 def build(seed):
-    tok = WordPiece.from_file(VOCAB)
+    tok, fields = load_tok()
     cfg = ModelConfig.from_official(vocab_size=len(tok.vocab), tok_pad_id=tok.pad_id,
                                     tok_cls_id=tok.cls_id, tok_sep_id=tok.sep_id,
-                                    tok_unk_id=tok.unk_id, tok_mask_id=tok.mask_id, **FLAGS)
+                                    tok_unk_id=tok.unk_id, tok_mask_id=tok.mask_id, **fields,
+                                    **FLAGS)
     torch.manual_seed(seed)
     model = ArDiffusionLM(cfg)
     gen = torch.Generator().manual_seed(seed)
@@ -139,16 +167,21 @@ def check(d):
 
 
 def main(argv):
-    global FLAGS
+    global FLAGS, SOURCES
     torch.set_num_threads(1)
     if argv[:1] == ["flags"] and len(argv) == 2 and argv[1] in SIZES:
         print(" ".join("--%s %s" % kv for kv in SIZES[argv[1]].items()))
+        return 0
+    if argv[:1] == ["tokenizer"] and len(argv) == 2 and argv[1] in SIZES:
+        print(" ".join(tokenizer_args(argv[1])))
         return 0
     if not 2 <= len(argv) <= 3 or argv[0] not in ("make", "check") or \
             (len(argv) == 3 and argv[2] not in SIZES):
         print(__doc__, file=sys.stderr)
         return 2
     FLAGS = SIZES[argv[2] if len(argv) == 3 else "commongen"]
+    if FLAGS is SIZES["iwslt"]:
+        SOURCES = IWSLT_SOURCES
     if argv[0] == "make":
         make(argv[1])
         return 0

@@ -64,7 +64,7 @@ def make(out, schedule):
         "--att_dropout", "0", "--src_emb_init", "tgt", "--seed", "5", "--schedule", schedule,
         "--log_interval", "100", "--save_interval", "1000000", "--num_samples", "1"])
     tr = train.Trainer(args)
-    tr.data = trainlib.CommonGenData(args.data, "train", tr.tok, args.tgt_len, tr.cfg.max_src_len)
+    tr.data = trainlib.Seq2SeqData(args.data, "train", tr.tok, args.tgt_len, tr.cfg.max_src_len)
     tr.train()
     trainlib.export(tr, args.export, "ema", log=lambda s: print(s, file=sys.stderr))
     return 0

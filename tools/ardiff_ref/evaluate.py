@@ -1,70 +1,25 @@
 """Score ardiff's outputs on a task's valid split; prints one JSON line.
 
-    python3 -m ardiff_ref.evaluate --task commongen|multi30k|aeslc --hyp FILE --split valid \
+    python3 -m ardiff_ref.evaluate --task TASK --hyp FILE --split valid \
         [--data DIR] [--limit N] [--format auto|text|jsonl] [--tokenizer ptb|simple]
 
+TASK is one of the registry's (`python3 -m ardiff_ref.tasks`: commongen, multi30k, aeslc), which
+says for each where its valid inputs and references are read and which metrics score it
+(CommonGen: BLEU-3/4 and CIDEr from coco-caption, ROUGE-2/L, SacreBLEU, concept coverage;
+Multi30k: SacreBLEU and ROUGE; AESLC: ROUGE-1/2/L against the three human annotations and, as
+`subject_*`, the original subject line); every task also gets `repeat` and `distinct`.
 FILE holds ardiff's outputs aligned to the eval inputs: text (one output line per input) or
-ardiff's `--format jsonl` (the `output` field; `source` is checked against the input). Inputs
-and references per task (the data READMEs say why):
-
-* commongen: one input per line of `valid.refs.jsonl` (993 distinct concept sets; its
-  `concepts`), scored against all its `refs`: BLEU-3/4 and CIDEr (coco-caption), ROUGE-2/L,
-  SacreBLEU (multi-reference), concept coverage.
-* multi30k: `valid.src` -> `valid.tgt`: SacreBLEU (+ ROUGE).
-* aeslc: `valid.src` -> the three human `annotations` of `valid.refs.jsonl`: ROUGE-1/2/L (and,
-  as `subject_*`, against the original subject line).
+ardiff's `--format jsonl` (the `output` field; `source` is checked against the input).
 
 Only the valid split is read: test.* files are never opened. --limit N scores the first N
 inputs (the file must then hold N outputs); it is stated in the output.
 """
 import argparse
-import gzip
 import json
-import os
 import sys
 
-from . import metrics
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DATA = os.path.join(REPO, "..", "shared", "data")
-TASK_DIRS = {"commongen": "commongen", "multi30k": "multi30k-de-en", "aeslc": "aeslc"}
-
-
-def open_text(path):
-    """A UTF-8 text file for reading; gzip-compressed when its name ends in .gz (the committed
-    whole-split outputs are stored that way)."""
-    if path.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
-
-
-def _lines(path):
-    with open_text(path) as f:
-        text = f.read()
-    return text.split("\n")[:-1] if text else []
-
-
-def _jsonl(path):
-    with open_text(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def load_eval(task, data_dir, split="valid"):
-    """-> dict(inputs=[str], refs=[[str]], extra) for the task's split (valid only)."""
-    if split != "valid":
-        raise ValueError("only the valid split is evaluated here (test.* is held out)")
-    d = os.path.join(data_dir, TASK_DIRS[task])
-    if task == "commongen":
-        rows = _jsonl(os.path.join(d, "valid.refs.jsonl"))
-        return {"inputs": [r["concepts"] for r in rows], "refs": [r["refs"] for r in rows],
-                "concepts": [r["concepts"].split() for r in rows]}
-    src = _lines(os.path.join(d, "valid.src"))
-    if task == "multi30k":
-        tgt = _lines(os.path.join(d, "valid.tgt"))
-        return {"inputs": src, "refs": [[t] for t in tgt]}
-    rows = _jsonl(os.path.join(d, "valid.refs.jsonl"))
-    return {"inputs": src, "refs": [r["annotations"] for r in rows],
-            "subjects": [[r["subject"]] for r in rows]}
+from . import metrics, tasks
+from .tasks import DATA, load_eval, read_jsonl, read_lines
 
 
 def read_hyps(path, fmt="auto"):
@@ -72,8 +27,8 @@ def read_hyps(path, fmt="auto"):
     if fmt == "auto":
         fmt = "jsonl" if path.endswith((".jsonl", ".jsonl.gz")) else "text"
     if fmt == "text":
-        return _lines(path), None
-    rows = _jsonl(path)
+        return read_lines(path), None
+    rows = read_jsonl(path)
     for i, r in enumerate(rows):
         if r.get("index", i) != i:
             raise ValueError(f"{path}: line {i + 1} has index {r.get('index')}")
@@ -94,39 +49,18 @@ def align(ev, hyps, sources=None, limit=None):
 
 
 def score(task, hyps, ev, tokenizer="ptb"):
-    """All metrics of the task. -> (scores dict, signatures dict)."""
-    scores, sigs = {}, {}
-
-    def add(name, res, keys, prefix=""):
-        scores.update({prefix + k: res[k] for k in keys})
-        sigs[name] = res["signature"]
-
-    refs = ev["refs"]
-    if task == "commongen":
-        coco = metrics.coco_bleu_cider(hyps, refs, tokenizer)
-        add("coco", coco, ["bleu3", "bleu4", "cider"])
-        scores["coco_tokenizer"] = coco["tokenizer"]
-        add("rouge", metrics.rouge_corpus(hyps, refs, ("rouge2", "rougeL")), ["rouge2", "rougeL"])
-        add("coverage", metrics.coverage_corpus(hyps, ev["concepts"]), ["coverage", "all_covered"])
-        add("sacrebleu", metrics.sacrebleu_corpus(hyps, refs), ["bleu"], "sacre")
-    elif task == "multi30k":
-        add("sacrebleu", metrics.sacrebleu_corpus(hyps, refs), ["bleu"], "sacre")
-        add("rouge", metrics.rouge_corpus(hyps, refs), ["rouge1", "rouge2", "rougeL"])
-    elif task == "aeslc":
-        add("rouge", metrics.rouge_corpus(hyps, refs), ["rouge1", "rouge2", "rougeL"])
-        sigs["rouge"] += "|refs: the 3 human annotations"
-        add("rouge_subject", metrics.rouge_corpus(hyps, ev["subjects"]),
-            ["rouge1", "rouge2", "rougeL"], "subject_")
-    else:
-        raise ValueError(f"unknown task {task!r}")
-    add("repeat", metrics.repetition_corpus(hyps), ["repeat"])
-    add("distinct", metrics.distinct_corpus(hyps, ev["inputs"]), ["distinct"])
-    return scores, sigs
+    """All metrics of the task (its registry entry's), then the fluency and collapse checks
+    every task shares. -> (scores dict, signatures dict)."""
+    out = tasks.Scores()
+    tasks.get(task).score(hyps, ev, tokenizer, out)
+    out.add("repeat", metrics.repetition_corpus(hyps), ["repeat"])
+    out.add("distinct", metrics.distinct_corpus(hyps, ev["inputs"]), ["distinct"])
+    return out.scores, out.sigs
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--task", required=True, choices=sorted(TASK_DIRS))
+    ap.add_argument("--task", required=True, choices=tasks.names())
     ap.add_argument("--hyp", required=True, help="ardiff output (text or .jsonl)")
     ap.add_argument("--split", default="valid", choices=["valid"])
     ap.add_argument("--data", default=DATA, help="the shared data folder (default %(default)s)")

@@ -2,7 +2,7 @@
 noised copy of it, by noise level. A quick diagnosis of an under-trained model (it tells "cannot
 denoise" from "denoises, but sampling from pure noise collapses").
 
-    python3 -m ardiff_ref.probe MODEL_DIR [MODEL_DIR ...] [--task commongen|multi30k|aeslc]
+    python3 -m ardiff_ref.probe MODEL_DIR [MODEL_DIR ...] [--task TASK (ardiff_ref.tasks)]
                                 [--n 64] [--t 0 100 500 1000 1500 1999] [--wrong-source]
 
 For the first n inputs of the task's valid split (test.* is never read): the first reference is
@@ -19,7 +19,7 @@ import argparse
 
 import torch
 
-from . import evaluate
+from . import tasks
 from .diffusion import nearest_embedding, q_sample
 from .generate import batch_sources
 from .modeldir import load_model_dir
@@ -62,8 +62,8 @@ def wrong_source(rows):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model_dir", nargs="+")
-    ap.add_argument("--task", default="commongen", choices=sorted(evaluate.TASK_DIRS))
-    ap.add_argument("--data", default=evaluate.DATA, help="the shared data folder (default %(default)s)")
+    ap.add_argument("--task", default="commongen", choices=tasks.names())
+    ap.add_argument("--data", default=tasks.DATA, help="the shared data folder (default %(default)s)")
     ap.add_argument("--n", type=int, default=64)
     ap.add_argument("--t", type=int, nargs="+", default=[0, 100, 500, 1000, 1500, 1999])
     ap.add_argument("--wrong-source", action="store_true",
@@ -71,7 +71,7 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    ev = evaluate.load_eval(args.task, args.data, "valid")
+    ev = tasks.load_eval(args.task, args.data, "valid")
     rows = [(s, r[0]) for s, r in zip(ev["inputs"], ev["refs"])][:args.n]
     print(f"teacher-forced token recovery, first {len(rows)} {args.task} valid inputs, "
           "first reference")

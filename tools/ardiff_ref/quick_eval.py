@@ -15,6 +15,7 @@ import time
 
 import torch
 
+from . import tasks
 from .bleu import sentence_bleu
 from .generate import generate
 from .modeldir import load_model_dir
@@ -49,7 +50,7 @@ def evaluate(model_dir, sets, candidates, steps, seed=1, schedule=None):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model_dir", nargs="+")
-    ap.add_argument("--data", default=os.path.join(REPO, "..", "shared", "data", "commongen"))
+    ap.add_argument("--data", default=tasks.data_folder("commongen"))
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--candidates", type=int, default=10)
     ap.add_argument("--steps", type=int, default=20)

@@ -1,7 +1,7 @@
 """The paper's claim measured with ardiff: quality against decoder passes, AR vs uniform.
 
     python3 -m ardiff_ref.study --ar-model DIR --uniform-model DIR --task commongen \
-        --out bench/results/claim-commongen/ [--limit N] [--device SPEC] [--batch B] \
+        --out ../studies/claim-commongen/ [--limit N] [--device SPEC] [--batch B] \
         [--ardiff build/ardiff] [--seed 1] [--phase all|generate|score]
 
 Runs `ardiff generate` on the first N eval inputs of the task's valid split (evaluate.py's
@@ -11,8 +11,10 @@ inputs; all of them without --limit) for every row of the grid, all on one devic
   (`--candidates 1 10 50` adds k = 50 rows: every K with k = 50, left out above --max-passes)
   AR model, anchor sweep:     K = 20, k = 10, anchor scale in {1, 2, 3}
 Rows run cheapest first (K*k); `--max-passes P` leaves out rows with K*k > P (listed as not
-run in results.md) when the device is too slow for them. Each run's jsonl and command are kept
-in OUT/runs/ and a rerun skips rows already done with the same command, model files and inputs
+run in results.md) when the device is too slow for them. Each run's jsonl and meta (command,
+sha256s, device) are kept in OUT/runs.tar.gz (ardiff_ref.runstore; ardiff writes a row into the
+scratch folder OUT/runs/ before it is packed), and a rerun skips rows already done with the
+same command, model files and inputs
 (sha256 in the meta; paths inside the repository are compared relative to tools/, so a clone
 at another path reuses the committed runs) on the same device (`ardiff devices` as device.txt
 records it: a row stored from another machine runs again, so that one table's timings come from
@@ -35,14 +37,14 @@ import subprocess
 import sys
 import time
 
-from .evaluate import DATA, REPO, load_eval
+from . import tasks
+from .runstore import RunArchive, json_bytes
+from .tasks import DATA, REPO, load_eval
 
 AR_STEPS = (1, 2, 3, 5, 10, 20, 50)
 UNIFORM_STEPS = (20, 100, 500, 2000)
 CANDIDATES = (1, 10)
 ANCHORS = (1.0, 2.0, 3.0)
-PLOT_METRICS = {"commongen": ("bleu4", "cider"), "multi30k": ("sacrebleu",),
-                "aeslc": ("rougeL",)}
 
 
 def model_anchor(model_dir):
@@ -109,32 +111,36 @@ def run_key(cmd, model_dir, inputs):
             "inputs_sha256": sha256_files([inputs])}
 
 
+def archive(out):
+    """The study folder's rows: OUT/runs.tar.gz (runstore.RunArchive)."""
+    return RunArchive(os.path.join(out, "runs.tar.gz"))
+
+
 def record_devices(runs, device):
-    """Metas written before they recorded their device get `device` (the folder's device.txt,
-    which described where they ran), before anything rewrites that file."""
-    if not os.path.isdir(runs):
-        return
-    for name in sorted(os.listdir(runs)):
+    """Metas (in the RunArchive `runs`) written before they recorded their device get `device`
+    (the folder's device.txt, which described where they ran), before anything rewrites that
+    file."""
+    changed = {}
+    for name in runs.names():
         if name.endswith(".meta.json"):
-            path = os.path.join(runs, name)
-            with open(path) as f:
-                meta = json.load(f)
+            meta = runs.read_json(name)
             if "device" not in meta:
-                with open(path, "w") as f:
-                    json.dump({**meta, "device": device}, f)
+                changed[name] = json_bytes({**meta, "device": device})
+    if changed:
+        runs.put(changed)
 
 
 def generate(args, rows, inputs, device="unknown"):
-    """Run ardiff for every row not already done on this device; -> nothing (files in OUT/runs).
+    """Run ardiff for every row not already done on this device; -> nothing (OUT/runs.tar.gz).
 
     A table's timings compare rows of one device, so a run stored from another device (its
     meta's `device`) runs again unless args.keep_other_devices."""
-    runs = os.path.join(args.out, "runs")
-    os.makedirs(runs, exist_ok=True)
+    runs = os.path.join(args.out, "runs")       # scratch: ardiff writes a row here
+    store = archive(args.out)
     keys = {}
     for r in rows:
         out = os.path.join(runs, r["name"] + ".jsonl")
-        meta_path = os.path.join(runs, r["name"] + ".meta.json")
+        member, meta_member = "runs/" + r["name"] + ".jsonl", "runs/" + r["name"] + ".meta.json"
         cmd = ardiff_cmd(args, r, inputs, out)
         model = args.ar_model if r["model"] == "ar" else args.uniform_model
         if model not in keys:
@@ -142,9 +148,8 @@ def generate(args, rows, inputs, device="unknown"):
         # the command as commands.sh records it (repository paths relative to tools/), so a
         # clone elsewhere, or a copy of the study folder, reuses the runs stored with it
         key = dict(keys[model], cmd=[portable(a) for a in cmd])
-        if os.path.exists(meta_path) and os.path.exists(out):
-            with open(meta_path) as f:
-                old = json.load(f)
+        old = store.read_json(meta_member)
+        if old is not None and store.read(member) is not None:
             old["cmd"] = [portable(a) for a in old.get("cmd", [])]   # metas with absolute paths
             old_device = old.get("device", "unknown")
             if all(old.get(k) == v for k, v in key.items()):
@@ -158,13 +163,17 @@ def generate(args, rows, inputs, device="unknown"):
                 print(f"study: {r['name']}: model or inputs changed since the stored run; "
                       "running again", file=sys.stderr)
         print(f"study: {r['name']}: {shlex.join(cmd)}", file=sys.stderr, flush=True)
+        os.makedirs(runs, exist_ok=True)
         t0 = time.monotonic()
         subprocess.run(cmd, check=True)
         strip_sources(out)
         meta = {**key, "device": device, "process_wall_s": time.monotonic() - t0,
                 "finished_utc": datetime.datetime.utcnow().isoformat(timespec="seconds")}
-        with open(meta_path, "w") as f:
-            json.dump(meta, f)
+        with open(out, "rb") as f:
+            store.put({member: f.read(), meta_member: json_bytes(meta)})
+        os.remove(out)
+    if os.path.isdir(runs) and not os.listdir(runs):
+        os.rmdir(runs)
 
 
 def strip_sources(path):
@@ -193,15 +202,13 @@ def seconds_per_input(rows):
 def score_rows(args, rows, ev, device="unknown"):
     from .evaluate import align, score
     results, sigs = [], {}
+    store = archive(args.out)
     for r in rows:
-        path = os.path.join(args.out, "runs", r["name"] + ".jsonl")
-        if not os.path.exists(path):
+        lines = store.read_jsonl("runs/" + r["name"] + ".jsonl")
+        meta = store.read_json("runs/" + r["name"] + ".meta.json")
+        if lines is None or meta is None:
             print(f"study: {r['name']} missing, not scored", file=sys.stderr)
             continue
-        with open(path, encoding="utf-8") as f:
-            lines = [json.loads(x) for x in f if x.strip()]
-        with open(os.path.join(args.out, "runs", r["name"] + ".meta.json")) as f:
-            meta = json.load(f)
         hyps = [x["output"] for x in lines]
         sc, sigs = score(args.task, hyps, align(ev, hyps, [x.get("source") for x in lines],
                                                 len(hyps)), args.tokenizer)
@@ -257,7 +264,7 @@ def plot(args, results):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    metrics = PLOT_METRICS[args.task]
+    metrics = tasks.get(args.task).plot
     fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 4.5), squeeze=False)
     default = {r["anchor"] for r in results if r["model"] == "ar" and r["K"] != 20}
     for ax, m in zip(axes[0], metrics):
@@ -286,7 +293,8 @@ def write_commands(args, rows, inputs):
     lines = ["#!/usr/bin/env bash", "# Regenerates this folder (run from tools/).",
              "set -euo pipefail", "", "# the whole study in one command:",
              f"{py} -m ardiff_ref.study " + shlex.join(sys.argv[1:]), "",
-             "# (it writes inputs.txt, the eval inputs the rows below read; stored runs keep no",
+             "# (it writes inputs.txt, the eval inputs the rows below read, and keeps every row in",
+             "# runs.tar.gz: `tar -xzf runs.tar.gz` here unpacks runs/NAME.jsonl, which keep no",
              "# `source` field: the data stay in ../shared)",
              "# which is, row by row (ardiff, then the scores of one row):"]
     for r in rows:
@@ -327,7 +335,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--ar-model", required=True)
     ap.add_argument("--uniform-model", required=True)
-    ap.add_argument("--task", default="commongen", choices=sorted(PLOT_METRICS))
+    ap.add_argument("--task", default="commongen", choices=tasks.names())
     ap.add_argument("--out", required=True)
     ap.add_argument("--limit", type=int, help="the first N eval inputs only")
     ap.add_argument("--device", action="append", help="ardiff --device (repeatable)")
@@ -366,7 +374,7 @@ def main(argv=None):
     if args.phase in ("all", "generate"):
         if os.path.exists(device_file):      # what older metas ran on, before it is rewritten
             with open(device_file) as f:
-                record_devices(os.path.join(args.out, "runs"), f.read().strip() or "unknown")
+                record_devices(archive(args.out), f.read().strip() or "unknown")
         device = describe_device(args)
         with open(device_file, "w") as f:    # first: a run stopped by a deadline keeps it
             f.write(device + "\n")

@@ -25,7 +25,7 @@ import time
 import torch
 import torch.distributed as dist
 
-from . import convert, trainlib
+from . import convert, tasks, trainlib
 from .losses import DiffusionLoss, summarise_sums, term_sums
 from .schedule import NoiseSchedule
 from .timesteps import make_schedule
@@ -35,7 +35,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def parser():
     ap = argparse.ArgumentParser(prog="python3 -m ardiff_ref.train", description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default=os.path.join(REPO, "..", "shared", "data", "commongen"))
+    ap.add_argument("--data", default=tasks.data_folder("commongen"),
+                    help="a task's data folder (ardiff_ref.tasks; default CommonGen's)")
     ap.add_argument("--vocab", required=True, help="BERT WordPiece vocab.txt")
     ap.add_argument("--out_dir", required=True, help="checkpoints, metrics.jsonl, model/")
     g = ap.add_argument_group("model (official names)")
@@ -365,7 +366,7 @@ def main(argv=None):
             sys.exit("train: --init_from %s" % e)
         log("initialised from %s (weights and EMA; step 0, new optimizer)" % args.init_from, rank)
     if not args.export_only:
-        tr.data = trainlib.CommonGenData(args.data, "train", tr.tok, args.tgt_len,
+        tr.data = trainlib.Seq2SeqData(args.data, "train", tr.tok, args.tgt_len,
                                          tr.cfg.max_src_len)
         log("data: %d pairs, %.2f%% targets truncated to tgt_len %d; model %.2fM parameters"
             % (len(tr.data), 100 * tr.data.truncated, args.tgt_len,

@@ -1,5 +1,6 @@
 """Trainer helpers: vocabulary and config, model construction (official init and dropouts),
-CommonGen batches, atomic checkpoints, export through the converter (ardiff_ref.convert).
+(source, target) batches of any task, atomic checkpoints, export through the converter
+(ardiff_ref.convert).
 """
 import gzip
 import os
@@ -90,12 +91,13 @@ def read_split_lines(folder, name):
         return [line.rstrip("\n") for line in f]
 
 
-class CommonGenData:
-    """(src, tgt) pairs of <split>.src / <split>.tgt, tokenised once.
+class Seq2SeqData:
+    """(src, tgt) pairs of <split>.src / <split>.tgt of any task's data folder
+    (ardiff_ref.tasks), tokenised once.
 
     target = [CLS] + pieces[:N-2] + [SEP], padded with [PAD] to exactly N;
-    source = [CLS] + pieces[:S-2] + [SEP] (the .src line: space-joined concepts), padded per
-    batch. Order: a permutation per epoch from (seed, epoch); rank r of W takes rows
+    source = [CLS] + pieces[:S-2] + [SEP] (the .src line: CommonGen's space-joined concepts, a
+    German sentence, an email), padded per batch. Order: a permutation per epoch from (seed, epoch); rank r of W takes rows
     [pos + r*B, pos + (r+1)*B); an epoch ends when fewer than W*B rows remain (drop last).
     """
 
@@ -136,6 +138,9 @@ class CommonGenData:
             src[b, :len(self.src[r])] = torch.tensor(self.src[r])
             mask[b, :len(self.src[r])] = 1
         return self.tgt[rows], src, mask
+
+
+CommonGenData = Seq2SeqData      # its name until every task used it
 
 
 def atomic_save(obj, path):

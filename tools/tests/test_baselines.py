@@ -1,4 +1,5 @@
-from ardiff_ref.baselines import lead, nearest, words
+from ardiff_ref.baselines import nearest, words
+from ardiff_ref.tasks import lead4
 
 
 def _brute(queries, keys):
@@ -36,6 +37,6 @@ def test_nearest_matches_brute_force_on_random_sets():
 
 
 def test_lead_and_words():
-    assert lead("Hi Phillip,  this is   a test", 4) == "Hi Phillip, this is"
-    assert lead("short", 4) == "short"
+    assert lead4("Hi Phillip,  this is   a test") == "Hi Phillip, this is"
+    assert lead4("short") == "short"
     assert words("The Dog, the dog!") == {"the", "dog"}

@@ -4,6 +4,7 @@ import json
 import pytest
 
 from ardiff_ref import bootstrap
+from ardiff_ref.runstore import RunArchive
 
 REFS = ["A man rides a red bike down the street.", "Two dogs play in the deep snow.",
         "A woman reads a book on a park bench.", "Children play soccer on a green field.",
@@ -15,11 +16,11 @@ def _study(tmp_path, rows):
     data.mkdir(parents=True)
     (data / "valid.src").write_text("".join("src %d\n" % i for i in range(len(REFS))))
     (data / "valid.tgt").write_text("".join(r + "\n" for r in REFS))
-    runs = tmp_path / "study" / "runs"
-    runs.mkdir(parents=True)
-    for name, outs in rows.items():
-        (runs / (name + ".jsonl")).write_text(
-            "".join(json.dumps({"index": i, "output": o}) + "\n" for i, o in enumerate(outs)))
+    (tmp_path / "study").mkdir()
+    RunArchive(str(tmp_path / "study" / "runs.tar.gz")).put({
+        "runs/%s.jsonl" % name: "".join(json.dumps({"index": i, "output": o}) + "\n"
+                                        for i, o in enumerate(outs)).encode()
+        for name, outs in rows.items()})
     return ["--study", str(tmp_path / "study"), "--task", "multi30k",
             "--data", str(tmp_path / "data"), "--resamples", "200"]
 

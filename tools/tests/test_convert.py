@@ -191,3 +191,48 @@ def test_time_att_false_round_trip(tmp_path, vocab_file):
         assert torch.equal(a, b)
     # the default (official scripts) writes no key, so existing model.ini files are unchanged
     assert "time_att" not in ModelConfig(**{**cfg.__dict__, "time_att": True}).to_ini()
+
+
+BPE_FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                       "fixtures", "bpe")
+
+
+def test_bytelevel_bpe_checkpoint(tmp_path):
+    """An IWSLT-style checkpoint: vocab.json + merges.txt copied as they are, type recorded."""
+    from ardiff_ref.bpe import ByteLevelBPE
+    vocab, merges = os.path.join(BPE_FIX, "vocab.json"), os.path.join(BPE_FIX, "merges.txt")
+    tok = ByteLevelBPE.from_files(vocab, merges)
+    cfg = ModelConfig.from_official(intermediate_size=128, num_attention_heads=4, in_channels=16,
+                                    out_channels=16, time_channels=16, tgt_len=12, max_pos_len=32,
+                                    vocab_size=len(tok.vocab), encoder_layers=2, decoder_layers=2,
+                                    tok_type="bytelevel_bpe", tok_vocab="vocab.json",
+                                    tok_merges="merges.txt", tok_lowercase=False, tok_pad_id=0,
+                                    tok_cls_id=1, tok_sep_id=2, tok_unk_id=3, tok_mask_id=4)
+    torch.manual_seed(3)
+    m = ArDiffusionLM(cfg).eval()
+    ckpt = save_official_checkpoint(m, str(tmp_path / "run"), 7)
+    out = str(tmp_path / "conv")
+    args = [ckpt, "--vocab", vocab, "--merges", merges, "--out", out] + FLAGS
+    cfg2 = convert(args, log=_silent)
+    assert cfg2 == cfg
+    assert sorted(os.listdir(out)) == ["merges.txt", "model.ini", "model.safetensors",
+                                       "vocab.json"]
+    for name in ("vocab.json", "merges.txt"):
+        with open(os.path.join(out, name), "rb") as a, open(os.path.join(BPE_FIX, name), "rb") as b:
+            assert a.read() == b.read(), name
+    ini = open(os.path.join(out, "model.ini")).read()
+    assert "type = bytelevel_bpe" in ini and "merges = merges.txt" in ini
+    m2, cfg3, tok2 = load_model_dir(out)
+    assert cfg3 == cfg and isinstance(tok2, ByteLevelBPE) and tok2.cls_id == 1
+    assert tok2.decode(tok2.encode_source("Ein Mann.", 32)) == "Ein Mann."
+    g = torch.Generator().manual_seed(5)
+    z = torch.randn(1, 12, 16, generator=g)
+    assert torch.equal(m.logits(z), m2.logits(z))
+    with pytest.raises(ConversionError, match="never lowercases"):
+        convert(args[:5] + ["--out", str(tmp_path / "x"), "--lowercase", "true"] + FLAGS,
+                log=_silent)
+    bad = tmp_path / "merges.txt"
+    bad.write_text("#version: 0.2\nq \u0120zz\n")
+    with pytest.raises(ConversionError, match="cannot read the BPE tokenizer"):
+        convert([ckpt, "--vocab", vocab, "--merges", str(bad), "--out", str(tmp_path / "y")]
+                + FLAGS, log=_silent)

@@ -4,6 +4,7 @@ import json
 import pytest
 
 from ardiff_ref import curve
+from ardiff_ref.runstore import RunArchive
 
 
 def write_metrics(path, rows):
@@ -85,7 +86,13 @@ def test_main_scores_each_export_once_and_writes_the_curve(tmp_path, capsys):
     assert rows[0].startswith("step,sequences,cpu_h,sacrebleu")
     assert [r.split(",")[:3] for r in rows[1:]] == [["250", "16000", "0.028"],
                                                    ["500", "32000", "0.056"]]
-    assert (out / "rows" / "step-500.jsonl.gz").exists() and (out / "curve.md").exists()
+    assert (out / "curve.md").exists() and not (out / "rows").exists()
+    store = RunArchive(str(out / "rows.tar.gz"))           # the rows: one archive
+    assert store.names() == ["rows/step-%d.%s" % (s, e) for s in (250, 500)
+                             for e in ("json", "jsonl")]
+    assert [r["output"] for r in store.read_jsonl("rows/step-500.jsonl")] == \
+        ["ein hund", "zwei katzen"]
+    assert store.read_json("rows/step-500.json")["scores"]["rouge1"] == 50.0
     assert len(calls.read_text().splitlines()) == 2
     assert curve.main(argv) == 0                          # stored rows reused: no new call
     assert len(calls.read_text().splitlines()) == 2

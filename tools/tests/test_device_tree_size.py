@@ -47,7 +47,8 @@ def test_counts_tracked_untracked_and_carry_not_ignored(repo):
 
 
 def test_over_the_limit_fails_and_the_slim_tree_fits(repo):
-    sized(str(repo / "models" / "b" / "model.safetensors"), 40 * MiB)
+    sized(str(repo / "models" / "b" / "model.safetensors"), 20 * MiB)
+    sized(str(repo / "studies" / "models" / "c" / "model.safetensors"), 20 * MiB)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "second model")
     sized(str(repo / ".gpu" / "data" / "x.gz"), 6 * MiB)
@@ -56,12 +57,15 @@ def test_over_the_limit_fails_and_the_slim_tree_fits(repo):
     assert "over the device tool's 64 MiB" in r.stdout
     # the header's slim-tree commands, as written there
     git(repo, "switch", "-q", "--detach")
-    subprocess.run("git rm -q models/*/model.safetensors && git commit -qm slim", shell=True,
-                   cwd=repo, check=True, capture_output=True)
+    with open(SCRIPT) as f:
+        slim = [line.lstrip("# ").rstrip(" &\n") for line in f if "git rm -q" in line][0]
+    subprocess.run(slim + " && git commit -qm slim", shell=True, cwd=repo, check=True,
+                   capture_output=True)
     r = sh([".gpu/data"], repo)
     assert r.returncode == 0 and "total 6.0 MiB" in r.stdout, r.stdout
     git(repo, "switch", "-q", "-")
-    assert os.path.getsize(repo / "models" / "b" / "model.safetensors") == 40 * MiB
+    assert os.path.getsize(repo / "models" / "b" / "model.safetensors") == 20 * MiB
+    assert os.path.getsize(repo / "studies" / "models" / "c" / "model.safetensors") == 20 * MiB
 
 
 def test_missing_carry_is_one_clear_error(repo):

@@ -68,7 +68,7 @@ def test_wrong_source_control_keeps_targets_and_rotates_sources(monkeypatch, cap
     seen = []
     monkeypatch.setattr(probe_mod, "probe", lambda d, rows, steps: seen.append(rows) or
                         [(t, 0.5) for t in steps])
-    monkeypatch.setattr(probe_mod.evaluate, "load_eval", lambda task, data, split: {
+    monkeypatch.setattr(probe_mod.tasks, "load_eval", lambda task, data, split: {
         "inputs": [s for s, _ in ROWS], "refs": [[r] for _, r in ROWS]})
     probe_mod.main([FIX, "--wrong-source", "--t", "0"])
     assert seen == [ROWS, probe_mod.wrong_source(ROWS)]

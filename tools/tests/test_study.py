@@ -1,4 +1,5 @@
-"""Study bookkeeping: stored runs carry no copy of the eval data; recorded paths are portable."""
+"""Study bookkeeping: stored runs carry no copy of the eval data; recorded paths are portable;
+rows live in one archive per study (runs.tar.gz)."""
 import json
 import os
 
@@ -26,8 +27,8 @@ def test_strip_sources_keeps_everything_else(tmp_path):
 
 def test_portable_paths():
     shared = os.path.join(os.path.dirname(study.REPO), "shared", "data", "multi30k-de-en")
-    text = "--data %s --out %s" % (shared, os.path.join(study.REPO, "bench", "results", "x"))
-    assert study.portable(text) == "--data ../../shared/data/multi30k-de-en --out ../bench/results/x"
+    text = "--data %s --out %s" % (shared, os.path.join(study.REPO, "studies", "x"))
+    assert study.portable(text) == "--data ../../shared/data/multi30k-de-en --out ../studies/x"
 
 
 
@@ -82,7 +83,7 @@ def test_stored_runs_are_reused_only_for_the_same_model_and_inputs(tmp_path):
     inputs.write_text("a\nb\nc\n")                                    # a new --limit
     study.generate(args, rows, str(inputs))
     assert len(calls()) == 2 * len(rows) + n_uni
-    meta = json.loads((tmp_path / "out" / "runs" / (rows[0]["name"] + ".meta.json")).read_text())
+    meta = study.archive(args.out).read_json("runs/" + rows[0]["name"] + ".meta.json")
     assert meta["inputs_sha256"] == study.sha256_files([str(inputs)])
 
 
@@ -117,18 +118,20 @@ def test_stored_runs_are_reused_from_a_clone_at_another_path(tmp_path, monkeypat
     make_repo(first)
     run(first)
     assert len(calls()) == len(rows)
-    meta = (first / "bench" / "out" / "runs" / (rows[0]["name"] + ".meta.json")).read_text()
+    meta = study.archive(str(first / "bench" / "out")).read("runs/" + rows[0]["name"]
+                                                              + ".meta.json").decode()
     assert str(tmp_path) not in meta and '"../build/ardiff"' in meta
     second = tmp_path / "second"
     shutil.copytree(first, second, symlinks=True)
     run(second)                                            # the clone: nothing runs again
     assert len(calls()) == len(rows)
     # a meta from before (absolute paths of the checkout it ran in) is still recognised there
-    mp = second / "bench" / "out" / "runs" / (rows[0]["name"] + ".meta.json")
-    m = json.loads(mp.read_text())
+    store = study.archive(str(second / "bench" / "out"))
+    mp = "runs/" + rows[0]["name"] + ".meta.json"
+    m = store.read_json(mp)
     m["cmd"] = [a.replace("../", str(second) + "/", 1) if a.startswith("../") else a
                 for a in m["cmd"]]
-    mp.write_text(json.dumps(m))
+    store.put({mp: json.dumps(m).encode()})
     run(second)
     assert len(calls()) == len(rows)
     (second / "bench" / "inputs.txt").write_text("a\n")    # but changed inputs still rerun
@@ -163,38 +166,41 @@ def test_runs_from_another_device_run_again_unless_kept(tmp_path):
         return len(log.read_text().split()) if log.exists() else 0
 
     def meta(r):
-        return tmp_path / "out" / "runs" / (r["name"] + ".meta.json")
+        return study.archive(args.out).read_json("runs/" + r["name"] + ".meta.json")
+
+    def set_meta(r, m):
+        study.archive(args.out).put({"runs/" + r["name"] + ".meta.json": json.dumps(m).encode()})
 
     study.generate(args, rows, str(inputs), "cpu A")
     assert calls() == len(rows)
-    assert all(json.loads(meta(r).read_text())["device"] == "cpu A" for r in rows)
+    assert all(meta(r)["device"] == "cpu A" for r in rows)
     study.generate(args, rows, str(inputs), "cpu A")                 # same device: reused
     assert calls() == len(rows)
     for r in rows[:2]:                                               # older metas: no field
-        m = json.loads(meta(r).read_text())
+        m = meta(r)
         del m["device"]
-        meta(r).write_text(json.dumps(m))
-    study.record_devices(str(tmp_path / "out" / "runs"), "cpu A")    # the folder's device.txt
-    assert all(json.loads(meta(r).read_text())["device"] == "cpu A" for r in rows)
+        set_meta(r, m)
+    study.record_devices(study.archive(args.out), "cpu A")           # the folder's device.txt
+    assert all(meta(r)["device"] == "cpu A" for r in rows)
     study.generate(args, rows, str(inputs), "cpu A")
     assert calls() == len(rows)
-    m = json.loads(meta(rows[0]).read_text())                        # none recorded: unknown
+    m = meta(rows[0])                                                # none recorded: unknown
     del m["device"]
-    meta(rows[0]).write_text(json.dumps(m))
+    set_meta(rows[0], m)
     study.generate(args, rows[:1], str(inputs), "cpu A")
     assert calls() == len(rows) + 1
-    assert json.loads(meta(rows[0]).read_text())["device"] == "cpu A"
+    assert meta(rows[0])["device"] == "cpu A"
     args.keep_other_devices = True
     study.generate(args, rows, str(inputs), "gpu B")                 # kept on request
     assert calls() == len(rows) + 1
     args.keep_other_devices = False
     study.generate(args, rows[:1], str(inputs), "gpu B")             # otherwise run again
     assert calls() == len(rows) + 2
-    assert json.loads(meta(rows[0]).read_text())["device"] == "gpu B"
+    assert meta(rows[0])["device"] == "gpu B"
 
     results = [dict(task="aeslc", model=r["model"], schedule=r["schedule"], K=r["K"], k=r["k"],
                     anchor="", passes_per_input=r["K"] * r["k"], n=2, s_per_input=0.1,
-                    process_wall_s=1.0, device=json.loads(meta(r).read_text())["device"],
+                    process_wall_s=1.0, device=meta(r)["device"],
                     rougeL=0.0) for r in rows]
     args.task, args.limit, args.left_out = "aeslc", 2, []
     study.write_outputs(args, results, {})
@@ -217,3 +223,59 @@ def test_score_command_is_recorded_once(tmp_path, monkeypatch):
     monkeypatch.setattr("sys.argv", ["study", "--task", "multi30k", "--phase", "score"])
     study.append_score_command(args)                    # a different command is added
     assert (tmp_path / "commands.sh").read_text().count("--phase score") == 2
+
+
+def test_rows_are_kept_in_one_archive_and_scored_from_it(tmp_path):
+    """Every row (outputs without `source`, and its meta) goes into OUT/runs.tar.gz as it
+    finishes: no loose files stay behind, a run that stops keeps the rows it finished, the
+    archive unpacks with tar to the paths commands.sh names, and scoring reads it."""
+    import subprocess
+    import tarfile
+
+    import pytest
+    args, log, _, inputs = fake_study(tmp_path)
+    fake = tmp_path / "fake-ardiff"        # as fake_ardiff, with timings; fails when --steps $FAIL
+    fake.write_text("#!/bin/sh\n"
+                    "[ \"$8\" = \"${FAIL:-none}\" ] && exit 3\n"
+                    f"echo \"$2\" >> {log}\n"
+                    "while read -r line; do echo '{\"output\": \"x\", \"source\": \"s\", "
+                    "\"timing_ms\": {\"batch_encode\": 1, \"batch_decode\": 2, \"batch_mbr\": 1, "
+                    "\"batch_inputs\": 2}}'; done < \"$4\" > \"$6\"\n")
+    rows = [r for r in study.grid(2.0) if r["K"] * r["k"] <= 3]
+    assert [r["K"] for r in rows] == [1, 2, 3]
+    study.generate(args, rows[:1], str(inputs), "cpu A")
+    out = tmp_path / "out"
+    assert sorted(os.listdir(out)) == ["runs.tar.gz"]            # the scratch folder is gone
+    first = (out / "runs.tar.gz").read_bytes()
+    assert study.archive(args.out).names() == ["runs/ar-K1-k1-a2.jsonl",
+                                               "runs/ar-K1-k1-a2.meta.json"]
+    with tarfile.open(out / "runs.tar.gz") as tar:
+        tar.extractall(tmp_path / "unpacked")
+    assert (tmp_path / "unpacked" / "runs" / "ar-K1-k1-a2.jsonl").read_text().count(
+        '{"output":"x","timing_ms"') == 2                          # stored without `source`
+    # a row that fails stops the run; the rows finished before it stay stored
+    os.environ["FAIL"] = "3"
+    try:
+        with pytest.raises(subprocess.CalledProcessError):
+            study.generate(args, rows, str(inputs), "cpu A")
+    finally:
+        del os.environ["FAIL"]
+    assert study.archive(args.out).names() == sorted(
+        "runs/%s.%s" % (r["name"], e) for r in rows[:2] for e in ("jsonl", "meta.json"))
+    assert (out / "runs.tar.gz").read_bytes() != first
+    study.generate(args, rows, str(inputs), "cpu A")
+    assert len(log.read_text().split()) == len(rows)               # stored rows reused
+    # the same members give the same bytes, whatever order they were added in
+    a = study.RunArchive(str(tmp_path / "a.tar.gz"))
+    b = study.RunArchive(str(tmp_path / "b.tar.gz"))
+    a.put({"x": b"1", "y": b"2"})
+    b.put({"y": b"2"})
+    b.put({"x": b"1"})
+    assert (tmp_path / "a.tar.gz").read_bytes() == (tmp_path / "b.tar.gz").read_bytes()
+    # scoring: every row read back from the archive, lined up with the eval inputs
+    ev = {"inputs": ["a", "b"], "refs": [["x"], ["y"]]}
+    args.task, args.tokenizer = "multi30k", "ptb"
+    results, sigs = study.score_rows(args, rows, ev)
+    assert [r["K"] for r in results] == [1, 2, 3] and "sacrebleu" in sigs
+    assert all(r["n"] == 2 and r["device"] == "cpu A" and r["s_per_input"] == 0.002
+               for r in results)

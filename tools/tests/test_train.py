@@ -47,7 +47,7 @@ def _args(data_dir, out_dir, *extra):
 def _trainer(data_dir, out_dir, *extra):
     a = _args(data_dir, out_dir, *extra)
     tr = train.Trainer(a)
-    tr.data = trainlib.CommonGenData(a.data, "train", tr.tok, a.tgt_len, tr.cfg.max_src_len)
+    tr.data = trainlib.Seq2SeqData(a.data, "train", tr.tok, a.tgt_len, tr.cfg.max_src_len)
     return tr
 
 
@@ -104,11 +104,11 @@ def test_gzipped_sources_read_like_plain(data_dir, tmp_path):
     with gzip.open(tmp_path / "train.src.gz", "wb") as f:
         f.write((data_dir / "train.src").read_bytes())
     tr = _trainer(data_dir, tmp_path / "out")
-    gz = trainlib.CommonGenData(str(tmp_path), "train", tr.tok, 10, 12)
+    gz = trainlib.Seq2SeqData(str(tmp_path), "train", tr.tok, 10, 12)
     assert gz.src == tr.data.src and torch.equal(gz.tgt, tr.data.tgt)
     shutil.copy(data_dir / "train.src", tmp_path / "train.src")   # the plain file wins
     (tmp_path / "train.src.gz").write_bytes(b"not gzip")
-    assert trainlib.CommonGenData(str(tmp_path), "train", tr.tok, 10, 12).src == tr.data.src
+    assert trainlib.Seq2SeqData(str(tmp_path), "train", tr.tok, 10, 12).src == tr.data.src
 
 
 def test_schedule_seam_and_lr(data_dir, tmp_path):

@@ -1,0 +1,68 @@
+/* input.c: reading generate's input and splitting it into lines (see input.h). */
+#include "input.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "core/file.h"
+
+int input_split_lines(gen_input *in, size_t size, const char *name)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < size; i++) count += in->buf[i] == '\n';
+    if (size && in->buf[size - 1] != '\n') count++;
+    if (count > MAX_INPUT_LINES) {
+        fprintf(stderr, "ardiff generate: %s: %zu lines, more than the %d one run takes\n", name,
+                count, MAX_INPUT_LINES);
+        return -1;
+    }
+    in->lines = malloc(sizeof *in->lines * (count ? count : 1));
+    if (!in->lines) {
+        fprintf(stderr, "ardiff generate: out of memory for %zu input lines\n", count);
+        return -1;
+    }
+    for (char *p = in->buf, *end = in->buf + size; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *e = nl ? nl : end;
+        if (e > p && e[-1] == '\r') e--;
+        *e = '\0';
+        in->lines[in->n++] = p;
+        p = nl ? nl + 1 : end;
+    }
+    return 0;
+}
+
+int input_read(const char *path, gen_input *in)
+{
+    memset(in, 0, sizeof *in);
+    int use_stdin = !path || !strcmp(path, "-");
+    const char *name = use_stdin ? "standard input" : path;
+    int fd = STDIN_FILENO;
+    uint64_t fsize;
+    if (!use_stdin && ad_file_open(path, "input", AD_FILE_MAX_INPUT, AD_FILE_STREAM_OK, &fd,
+                                   &fsize) != ARDIFF_OK) {
+        cli_error("generate");
+        return -1;
+    }
+    size_t n = 0;
+    ardiff_status s = ad_file_read_fd(fd, name, AD_FILE_MAX_INPUT, 1, &in->buf, &n);
+    if (!use_stdin) close(fd);
+    if (s != ARDIFF_OK) {
+        cli_error("generate");
+        return -1;
+    }
+    return input_split_lines(in, n, name);
+}
+
+void input_free(gen_input *in)
+{
+    free(in->lines);
+    free(in->buf);
+    in->lines = NULL;
+    in->buf = NULL;
+    in->n = 0;
+}
