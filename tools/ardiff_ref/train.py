@@ -304,6 +304,7 @@ class Trainer:
         ckpt = os.path.join(a.out_dir, "checkpoint.pt")
         metrics = open(os.path.join(a.out_dir, "metrics.jsonl"), "a") if self.rank == 0 else None
         t_start, s_start, acc = time.time(), self.step, []
+        c_start = time.process_time()         # CPU seconds of this process (all its threads)
         while self.step < stop_at:
             if a.max_minutes and time.time() - t_start > 60 * a.max_minutes:
                 log("time limit of %g min reached at step %d" % (a.max_minutes, self.step), self.rank)
@@ -321,7 +322,8 @@ class Trainer:
                                                    m["ce"], m["tT"], m["t0_frac"], m["lr"], sps,
                                                    eta // 60, eta % 60), self.rank)
                 if metrics:
-                    m.update(step=self.step, elapsed_s=round(el, 1), epoch=self.data_pos["epoch"])
+                    m.update(step=self.step, elapsed_s=round(el, 1), epoch=self.data_pos["epoch"],
+                             cpu_s=round(time.process_time() - c_start, 1))
                     metrics.write(json.dumps(m) + "\n")
                     metrics.flush()
                 acc = []

@@ -99,3 +99,37 @@ def test_main_scores_each_export_once_and_writes_the_curve(tmp_path, capsys):
     (run / "model-step-500" / "model.ini").write_text("[model]\n# changed\n")
     assert curve.main(argv) == 0                          # a changed export is scored again
     assert calls.read_text().splitlines()[-1].endswith("model-step-500")
+
+
+def test_cpu_clock_is_used_when_logged(tmp_path):
+    m = tmp_path / "metrics.jsonl"
+    m.write_text("".join(json.dumps({"step": s, "elapsed_s": e, "cpu_s": c}) + "\n"
+                         for s, e, c in [(50, 100.0, 40.0), (100, 200.0, 80.0), (150, 50.0, 30.0)]))
+    assert curve.pick_clock(str(m)) == "cpu"
+    assert curve.pick_clock(str(m), "wall") == "wall"
+    t = curve.train_seconds(str(m), "cpu_s")
+    assert t[100] == pytest.approx(80.0) and t[150] == pytest.approx(110.0)   # resumed piece
+    old = tmp_path / "old.jsonl"
+    write_metrics(old, [(50, 100.0)])
+    assert curve.pick_clock(str(old)) == "wall"
+    with pytest.raises(ValueError, match="no cpu_s"):
+        curve.pick_clock(str(old), "cpu")
+
+
+def test_trainer_logs_process_cpu_time(tmp_path):
+    import test_train as tt
+    from ardiff_ref import train, trainlib
+    d = tmp_path / "data"
+    d.mkdir()
+    for split in ("train", "valid"):
+        (d / (split + ".src")).write_text("dog park\ncat mat\n" * 4)
+        (d / (split + ".tgt")).write_text("the dog and the park .\nthe cat and the mat .\n" * 4)
+    (d / "vocab.txt").write_text("".join(t + "\n" for t in list(tt.SPECIALS) +
+                                         ["dog", "park", "cat", "mat", "the", "and", "."]))
+    a = tt._args(d, tmp_path / "run")
+    tr = train.Trainer(a)
+    tr.data = trainlib.CommonGenData(a.data, "train", tr.tok, a.tgt_len, tr.cfg.max_src_len)
+    tr.train(stop_at=2)
+    rows = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert rows and all(r["cpu_s"] >= 0 for r in rows)
+    assert curve.pick_clock(str(tmp_path / "run" / "metrics.jsonl")) == "cpu"
