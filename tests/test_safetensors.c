@@ -208,7 +208,7 @@ static void test_json(void)
 static void test_message_controls(void)
 {
     static const char *const headers[] = {
-        "{\"w\":{\"dtype\":\"F\x13" "2\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+        "{\"w\":{\"dtype\":\"F\0232\",\"shape\":[2],\"data_offsets\":[0,8]}}", /* 0x13 */
         "{\"a\\u001b[31m\\nb\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,8]}}",
         "{\"a\\r\\u007f\":{\"dtype\":\"F32\",\"shape\":\"\\n\",\"data_offsets\":[0,8]}}",
     };
