@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh: the whole test suite: installs and builds (tools/setup.sh), then runs the C tests
 # (ctest: kernels, GEMM, random stream, tokenizer, MBR, CLI, ...) and the Python reference tests
-# (pytest). Fails if any test fails, and if no OpenCL device is found.
+# (pytest). The device tests run on PoCL and again on Intel's CPU runtime (docs/devices.md).
+# Fails if any test fails, and if no OpenCL device or either implementation is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
@@ -12,8 +13,27 @@ clinfo -l || true
 "$BUILD/ardiff" devices >/dev/null || { echo "run.sh: no usable OpenCL device" >&2; exit 1; }
 
 status=0
-echo "== C tests (ctest)"
+echo "== C tests (ctest), on the system's OpenCL devices (PoCL)"
 (cd "$BUILD" && ctest --output-on-failure -j1) || status=1
+
+# The second implementation, Intel's CPU runtime (tools/setup.sh; docs/devices.md): both must be
+# listed; the program cache and the outputs across the two (cross_impl_tests.sh); then every C
+# test again with the Intel device selected (kernels, GEMM, clamp, fp16, parity; the two-device
+# parity tests then split over PoCL and Intel) and bundled_models. PoCL-only: the two-device
+# kernel and clamp tests (bit-identical across same-driver devices), official_e2e, train_e2e.
+echo "== both OpenCL implementations (PoCL, Intel): program cache, outputs"
+t0=$SECONDS
+bash tests/cross_impl_tests.sh "$BUILD" || status=1
+if [ -f "$BUILD/opencl-vendors.sh" ]; then
+  echo "== C tests (ctest) on Intel's OpenCL runtime"
+  (. "$BUILD/opencl-vendors.sh" && export ARDIFF_DEVICE='Intel(R) OpenCL' &&
+   cd "$BUILD" && ctest --output-on-failure -j1 -R '^(test_|bundled_models$)' \
+     -E '^test_(kernels|clamp)_two_devices$') || status=1
+else
+  echo "run.sh: $BUILD/opencl-vendors.sh missing: Intel's OpenCL runtime is not installed" >&2
+  status=1
+fi
+echo "== Intel OpenCL runtime: $((SECONDS - t0)) s"
 
 echo "== Python reference tests (pytest)"
 PY="$(cd "$BUILD" && pwd)/pyenv/bin/python"   # tools/setup.sh made it: Debian torch + PyPI metrics

@@ -40,3 +40,30 @@ fi
 "$PYENV/bin/python" -c 'import sacrebleu, rouge_score, pycocoevalcap, numpy, torch
 assert all(m.__file__.startswith("/usr/lib/python3/") for m in (numpy, torch)), "pip shadowed Debian numpy/torch"'
 echo "setup: python venv $PYENV ($PY_PKGS)" >&2
+
+# Intel's OpenCL runtime for x86-64 CPUs, the second implementation the tests run on
+# (docs/devices.md): PyPI wheels pinned with hashes, in a venv of its own (no system files).
+# The wheel's own .icd names a placeholder prefix, so $BUILD/opencl-vendors gets ours, next to
+# links to the system's .icd files (PoCL's); `. $BUILD/opencl-vendors.sh` points ocl-icd there
+# (OCL_ICD_VENDORS naming a directory replaces /etc/OpenCL/vendors). ARDIFF_INTEL_OPENCL=0 skips.
+if [ "${ARDIFF_INTEL_OPENCL:-1}" != 0 ] && [ "$(uname -m)" != x86_64 ]; then
+  echo "setup: Intel's OpenCL runtime is for x86-64 only: not installed" >&2
+elif [ "${ARDIFF_INTEL_OPENCL:-1}" != 0 ]; then
+  INTEL="$BUILD/intel-opencl"
+  REQ=tools/intel-opencl-requirements.txt
+  want="$(sha256sum < "$REQ")"
+  if [ "$(cat "$INTEL/.ardiff-req" 2>/dev/null)" != "$want" ]; then
+    [ -x "$INTEL/bin/python" ] || /usr/bin/python3 -m venv "$INTEL"
+    "$INTEL/bin/python" -m pip install -q --disable-pip-version-check --require-hashes -r "$REQ"
+    echo "$want" > "$INTEL/.ardiff-req"
+  fi
+  lib="$(cd "$INTEL/lib" && pwd)/libintelocl.so"
+  [ -f "$lib" ] || { echo "setup: $lib missing after installing $REQ" >&2; exit 1; }
+  VENDORS="$(cd "$BUILD" && pwd)/opencl-vendors"
+  rm -rf "$VENDORS" && mkdir -p "$VENDORS"
+  for f in /etc/OpenCL/vendors/*.icd; do if [ -e "$f" ]; then ln -s "$f" "$VENDORS/"; fi; done
+  echo "$lib" > "$VENDORS/ardiff-intel-cpu.icd"
+  printf '%s\n' "# written by tools/setup.sh: the system's OpenCL implementations plus Intel's CPU runtime" \
+    "export OCL_ICD_VENDORS='$VENDORS'" > "$BUILD/opencl-vendors.sh"
+  echo "setup: Intel OpenCL runtime in $INTEL; . $BUILD/opencl-vendors.sh to list it" >&2
+fi
