@@ -106,7 +106,8 @@ expect "two devices give the one-device output" [ "$out" = "$out4" ]
 printf 'a man walks his dog\nchildren play ball together\ncats sleep\n\nbirds fly south\n' >"$tmp/in5.txt"
 one=$("$bin" generate "$fx" --seed 7 --candidates 1 <"$tmp/in5.txt" 2>/dev/null)
 two=$(POCL_DEVICES="pthread pthread" ARDIFF_LOG=debug "$bin" generate "$fx" --seed 7 --candidates 1 --device all <"$tmp/in5.txt" 2>"$tmp/err2")
-expect "k = 1 on two devices (inputs split) gives the one-device output" [ -n "$one" ] && [ "$one" = "$two" ]
+expect "k = 1 on two devices (inputs split) gives the one-device output" \
+  bash -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$one" "$two"
 expect "k = 1 on two devices: both devices ran" bash -c '[ "$(grep -c "^ardiff: debug: device [01]: .* inputs" "$1")" -ge 2 ]' _ "$tmp/err2"
 out5=$("$bin" generate "$fx" --seed 7 --batch 1 <"$tmp/in.txt" 2>/dev/null)
 expect "batch size does not change the output" [ "$out" = "$out5" ]
