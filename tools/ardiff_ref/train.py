@@ -80,6 +80,13 @@ def parser():
                    help="bf16: matrix products in bfloat16 under torch.autocast (CPUs with "
                         "AVX-512 BF16 or AMX, recent GPUs); losses and weights stay fp32")
     g.add_argument("--ignore_pad", action="store_true", help="exclude pads from the loss (not official)")
+    g.add_argument("--emb_norm", default="0", metavar="R|median",
+                   help="not official: after every optimizer step, scale each row of the "
+                        "target word embedding (tied with the head) to norm R, so that no "
+                        "rare token drifts to the centre and becomes the nearest row of every "
+                        "uncertain x0 at clamping (docs/studies.md); 'median': R is the median "
+                        "row norm of the weights the run starts from, kept in the checkpoint; "
+                        "0: off (official)")
     g.add_argument("--seed", type=int, default=101, help="rank r uses seed + r (official)")
     g.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
     g.add_argument("--device", default="auto",
@@ -191,6 +198,7 @@ class Trainer:
         self.gen = torch.Generator().manual_seed(args.seed + rank)    # timesteps and noise
         torch.manual_seed(args.seed + rank)                          # dropout
         self.step = 0
+        self.emb_norm = None        # the row norm --emb_norm holds; None: not resolved yet
         self.data_pos = {"epoch": 0, "pos": 0}
         self.data = None
         self.net = self.loss_mod
@@ -204,7 +212,7 @@ class Trainer:
                 "optimizer": self.opt.state_dict(), "step": self.step,
                 "data_pos": dict(self.data_pos), "gen_state": self.gen.get_state(),
                 "torch_rng": torch.get_rng_state(), "config": self.cfg.__dict__.copy(),
-                "args": vars(self.args), "world": self.world}
+                "args": vars(self.args), "world": self.world, "emb_norm": self.emb_norm}
 
     def load_state(self, st):
         self.model.load_state_dict(st["model"])
@@ -212,6 +220,7 @@ class Trainer:
             e.copy_(t)
         self.opt.load_state_dict(st["optimizer"])
         self.step, self.data_pos = st["step"], dict(st["data_pos"])
+        self.emb_norm = st.get("emb_norm")
         if self.world == 1 and st.get("world", 1) == 1:   # RNG streams continue exactly
             self.gen.set_state(st["gen_state"])
             torch.set_rng_state(st["torch_rng"])
@@ -252,6 +261,31 @@ class Trainer:
             for e, p in zip(self.ema, self.model.parameters()):
                 e.copy_(p)
 
+    def resolve_emb_norm(self):
+        """--emb_norm -> the row norm to hold (0.0: off). A fresh run scales the rows of the live
+        weights and of the EMA to it at once; a resumed run keeps its checkpoint's value."""
+        spec = self.args.emb_norm
+        if self.emb_norm is None:   # a fresh run (a resumed one keeps its rows and EMA as saved)
+            if spec == "median":
+                w = self.model.word_embedding.weight.detach()
+                self.emb_norm = float(w.float().norm(dim=1).median())
+            else:
+                try:
+                    self.emb_norm = float(spec)
+                except ValueError:
+                    raise ValueError("--emb_norm: expected a number or 'median', got %r" % spec)
+                if not (self.emb_norm >= 0 and math.isfinite(self.emb_norm)):
+                    raise ValueError("--emb_norm: expected a norm >= 0, got %r" % spec)
+            if self.emb_norm > 0:
+                i = [n for n, _ in self.model.named_parameters()].index("word_embedding.weight")
+                self.hold_emb_norm(self.ema[i])
+                self.hold_emb_norm(self.model.word_embedding.weight)
+        return self.emb_norm
+
+    @torch.no_grad()
+    def hold_emb_norm(self, w):
+        w.mul_(self.emb_norm / w.norm(dim=1, keepdim=True).clamp_min(1e-12))
+
     def save(self, path):
         if self.rank == 0:
             trainlib.atomic_save(self.state(), path)
@@ -277,6 +311,8 @@ class Trainer:
         if a.grad_clip > 0:
             gnorm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), a.grad_clip).detach()
         self.opt.step()
+        if self.emb_norm:
+            self.hold_emb_norm(self.model.word_embedding.weight)
         with torch.no_grad():   # one fused launch per op on a GPU instead of two per tensor
             params = [p.detach() for p in self.model.parameters()]
             torch._foreach_mul_(self.ema, a.ema_rate)
@@ -367,6 +403,12 @@ def main(argv=None):
         except ValueError as e:
             sys.exit("train: --init_from %s" % e)
         log("initialised from %s (weights and EMA; step 0, new optimizer)" % args.init_from, rank)
+    try:
+        r = tr.resolve_emb_norm()
+    except ValueError as e:
+        sys.exit("train: %s" % e)
+    if r:
+        log("--emb_norm: every target embedding row held at norm %.4f" % r, rank)
     if not args.export_only:
         tr.data = trainlib.Seq2SeqData(args.data, "train", tr.tok, args.tgt_len,
                                          tr.cfg.max_src_len)

@@ -403,3 +403,37 @@ def test_bench_train_compares_autocast(data_dir, tmp_path, capsys):
     rows = [x.split() for x in out if x.startswith("autocast")]
     assert [r[1] for r in rows] == ["none", "bf16"]
     assert out[-1].startswith("speed-up of bf16 over none: ")
+
+
+def test_emb_norm_holds_rows_and_resumes(data_dir, tmp_path):
+    """--emb_norm median: every target embedding row at the start's median norm, after every
+    step, in the checkpoint's record; a resumed run goes on bit for bit; off by default."""
+    off = _trainer(data_dir, tmp_path / "off")
+    assert off.resolve_emb_norm() == 0.0
+    ref = _trainer(data_dir, tmp_path / "a", "--emb_norm", "median")
+    want_r = float(ref.model.word_embedding.weight.detach().norm(dim=1).median())
+    r = ref.resolve_emb_norm()
+    assert r == pytest.approx(want_r) and r > 0
+    ref.train(stop_at=4)
+    norms = ref.model.word_embedding.weight.detach().norm(dim=1)
+    assert torch.allclose(norms, torch.full_like(norms, r), rtol=1e-5)
+    assert not torch.allclose(off.model.word_embedding.weight.norm(dim=1),
+                              torch.full_like(norms, r), rtol=1e-2)   # the check can fail
+    part = _trainer(data_dir, tmp_path / "b", "--emb_norm", "median")
+    part.resolve_emb_norm()
+    ckpt = part.train(stop_at=2)
+    st = torch.load(ckpt)
+    assert st["emb_norm"] == pytest.approx(r)
+    cont = _trainer(data_dir, tmp_path / "c", "--emb_norm", "median")
+    cont.load_state(st)
+    assert cont.resolve_emb_norm() == st["emb_norm"]
+    cont.train(stop_at=4)
+    for p, q in zip(_params(ref) + ref.ema, _params(cont) + cont.ema):
+        assert torch.equal(p, q)
+
+
+@pytest.mark.parametrize("bad", ["x", "-1", "nan"])
+def test_emb_norm_refuses_bad_values(data_dir, tmp_path, bad):
+    tr = _trainer(data_dir, tmp_path, "--emb_norm", bad)
+    with pytest.raises(ValueError, match="--emb_norm"):
+        tr.resolve_emb_norm()
