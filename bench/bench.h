@@ -26,15 +26,20 @@ extern const bench_model bench_models[BENCH_MODELS];
 
 /* 1 if the model is selected by o->model */
 int bench_model_on(const bench_opts *o, const bench_model *m);
-/* "cpu" or "gpu": the name of a kernel set (dev->cpu_kernels) */
+/* "cpu" or "gpu": the name of a kernel set (1: cpu) */
 const char *bench_set_name(int cpu_kernels);
+/* 1 if dev runs the cpu kernel set (its gemm_nt variant is the tiled kernel) */
+int bench_cpu_set(const ocl_dev *dev);
+/* Switches dev to a kernel set's variant table (variants.h; 1: cpu, 0: gpu). */
+ardiff_status bench_use_set(ocl_dev *dev, int cpu);
 
 double bench_now_ms(void);
-/* Both tables time the kernel sets by setting dev->cpu_kernels, and restore it before returning. */
+/* Both tables time the kernel sets by switching dev's variant table (ocl_dev_set_variants), and
+ * restore it before returning. */
 int bench_gemm(ocl_dev *dev, const bench_opts *o);
 int bench_kernels(ocl_dev *dev, const bench_opts *o);
-/* Fused clamping vs GEMM + argmin for k = 1, 10, 50 (ignores o->candidates); sets and restores
- * dev->clamp_fused. */
+/* Fused clamping vs GEMM + argmin for k = 1, 10, 50 (ignores o->candidates); switches and
+ * restores dev's clamp variant. */
 int bench_clamp(ocl_dev *dev, const bench_opts *o);
 
 /* median of n values (sorts v) */

@@ -67,10 +67,13 @@ static ardiff_status clamp_all(ocl_dev *dev, cbufs *b, const bench_model *m, int
 /* ms of one clamping of all rows with the given variant (fused 0/1), or -1 on failure */
 static double time_once(ocl_dev *dev, cbufs *b, const bench_model *m, int M, int chunk, int fused)
 {
-    dev->clamp_fused = fused;
+    const ocl_variants saved = *ocl_dev_variants(dev);
+    ocl_variants t = saved;
+    t.v[OCL_OP_CLAMP] = fused ? OCL_CLAMP_FUSED : OCL_CLAMP_GEMM;
+    ardiff_status st = ocl_dev_set_variants(dev, &t);
     double t0 = bench_now_ms();
-    ardiff_status st = clamp_all(dev, b, m, M, chunk);
-    dev->clamp_fused = -1;
+    if (st == ARDIFF_OK) st = clamp_all(dev, b, m, M, chunk);
+    ocl_dev_set_variants(dev, &saved);
     if (st != ARDIFF_OK) fprintf(stderr, "ardiff_bench: clamping: %s\n", ardiff_last_error());
     return st == ARDIFF_OK ? bench_now_ms() - t0 : -1.0;
 }
@@ -125,7 +128,7 @@ int bench_clamp(ocl_dev *dev, const bench_opts *o)
     double *t = malloc(sizeof(double) * 2 * (size_t)o->reps);
     if (!t) return 1;
     printf("\n## clamping: fused (cl/clamp.cl) vs GEMM + argmin (%s kernel set's x.E^T GEMM, "
-           "then cl/rounding.cl)\n", bench_set_name(dev->cpu_kernels));
+           "then cl/rounding.cl)\n", bench_set_name(bench_cpu_set(dev)));
     printf("# M = k*N rows in chunks of `chunk` rows (forward.c); ms: median of %d, the two "
            "variants timed alternately; ratio = GEMM+argmin ms / fused ms; GF/s: 2 M V d / fused "
            "time; same: identical ids\n", o->reps);

@@ -56,8 +56,7 @@ static void fill(float *p, size_t n, unsigned seed)
 static double time_device(ocl_dev *dev, const ocl_gemm_args *g, int cpu_kernels, int reps,
                           double *t)
 {
-    dev->cpu_kernels = cpu_kernels;
-    if (ocl_gemm(dev, g) || ocl_finish(dev)) return -1;
+    if (bench_use_set(dev, cpu_kernels) || ocl_gemm(dev, g) || ocl_finish(dev)) return -1;
     for (int r = 0; r < reps; r++) {
         double t0 = bench_now_ms();
         if (ocl_gemm(dev, g) || ocl_finish(dev)) return -1;
@@ -73,7 +72,8 @@ static int run_shape(ocl_dev *dev, const gemm_shape *s, int reps, double ms[3])
     float *a = malloc(na * 4), *b = malloc(nb * 4), *c = calloc(nc, 4);
     ocl_buf *da = NULL, *db = NULL, *dc = NULL;
     double *t = malloc(sizeof(double) * (size_t)reps);
-    int rc = -1, set = dev->cpu_kernels;
+    int rc = -1;
+    const ocl_variants set = *ocl_dev_variants(dev);
     ms[0] = ms[1] = ms[2] = -1;
     if (!a || !b || !c || !t) goto done;
     fill(a, na, 1);
@@ -84,8 +84,8 @@ static int run_shape(ocl_dev *dev, const gemm_shape *s, int reps, double ms[3])
         goto done;
     ocl_gemm_args g = {0, 1, s->m, s->n, s->k, 1.0f, s->beta, da, 0, s->k, db, 0, s->k, dc, 0,
                        s->n, 1, 0, 0, 0};
-    dev->cpu_kernels = 0; /* reserve for the CLBlast pass (the tiled pass needs no temporary) */
-    if (ocl_gemm_reserve(dev, &g, 1)) goto done;
+    /* reserve for the CLBlast pass (the tiled pass needs no temporary) */
+    if (bench_use_set(dev, 0) || ocl_gemm_reserve(dev, &g, 1)) goto done;
     ms[0] = time_device(dev, &g, 0, reps, t);
     if (ms[0] < 0)
         fprintf(stderr, "ardiff_bench: gemm %s %s (CLBlast): %s\n", s->model, s->what,
@@ -107,7 +107,7 @@ static int run_shape(ocl_dev *dev, const gemm_shape *s, int reps, double ms[3])
 done:
     if (ms[0] < 0 && ms[1] < 0 && ms[2] < 0)
         fprintf(stderr, "ardiff_bench: gemm %s %s: %s\n", s->model, s->what, ardiff_last_error());
-    dev->cpu_kernels = set;
+    ocl_dev_set_variants(dev, &set);
     ocl_buf_free(da);
     ocl_buf_free(db);
     ocl_buf_free(dc);
@@ -127,7 +127,8 @@ static void cell(double v, int width, int prec)
 
 int bench_gemm(ocl_dev *dev, const bench_opts *o)
 {
-    const char *mark_cl = dev->cpu_kernels ? "" : "*", *mark_ti = dev->cpu_kernels ? "*" : "";
+    const int cpu = bench_cpu_set(dev);
+    const char *mark_cl = cpu ? "" : "*", *mark_ti = cpu ? "*" : "";
     char h[6][24];
     snprintf(h[0], sizeof h[0], "CLBlast%s ms", mark_cl);
     snprintf(h[1], sizeof h[1], "tiled%s ms", mark_ti);
@@ -139,8 +140,7 @@ int bench_gemm(ocl_dev *dev, const bench_opts *o)
            o->candidates);
     printf("# the runtime uses the %s here (*: kernel set %s); the other path is timed by "
            "switching the kernel set\n",
-           dev->cpu_kernels ? "tiled kernel (cl/gemm.cl)" : "CLBlast GEMMs",
-           bench_set_name(dev->cpu_kernels));
+           cpu ? "tiled kernel (cl/gemm.cl)" : "CLBlast GEMMs", bench_set_name(cpu));
     printf("%-10s %-16s %6s %6s %6s %11s %11s %11s %13s %13s %13s %11s %11s\n", "model", "op", "m",
            "n", "k", h[0], h[1], "OpenBLAS ms", h[2], h[3], "OpenBLAS GF/s", h[4], h[5]);
     int rc = 0;

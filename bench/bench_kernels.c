@@ -311,7 +311,8 @@ int bench_kernels(ocl_dev *dev, const bench_opts *o)
         {"scale", k_scale, 0}, {"pos_add", k_pos_add, 0}, {"embed_tokens", k_embed_tokens, 0},
         {"row_sqnorm", k_row_sqnorm, 0}, {"half_to_float (head)", k_half_head, 0},
         {"half_rows_to_float", k_half_rows, 0}};
-    int k = o->candidates, rc = 0, set = dev->cpu_kernels;
+    int k = o->candidates, rc = 0, set = bench_cpu_set(dev);
+    const ocl_variants table = *ocl_dev_variants(dev);
     printf("\n## kernels (k=%d; decoder rows k*N; encoder rows S, source at max length; time "
            "features N rows)\n", k);
     printf("# [gpu] / [cpu]: under that kernel set (* the default here, %s); rows without a set "
@@ -339,12 +340,12 @@ int bench_kernels(ocl_dev *dev, const bench_opts *o)
                 continue;
             }
             for (int cpu = 0; cpu < 2; cpu++) {
-                dev->cpu_kernels = cpu;
+                if (bench_use_set(dev, cpu)) rc = 1;
                 snprintf(label, sizeof label, "%s [%s]%s", cases[c].name, bench_set_name(cpu),
                          cpu == set ? "*" : "");
                 if (run_case(&x, m, k, &cases[c], label, t)) rc = 1;
             }
-            dev->cpu_kernels = set;
+            ocl_dev_set_variants(dev, &table);
         }
         free_all(&x);
     }

@@ -28,6 +28,18 @@ int bench_model_on(const bench_opts *o, const bench_model *m)
 
 const char *bench_set_name(int cpu_kernels) { return cpu_kernels ? "cpu" : "gpu"; }
 
+int bench_cpu_set(const ocl_dev *dev)
+{
+    return ocl_dev_variants(dev)->v[OCL_OP_GEMM_NT] == OCL_GEMM_TILED;
+}
+
+ardiff_status bench_use_set(ocl_dev *dev, int cpu)
+{
+    ocl_variants t;
+    ocl_variants_of_set(cpu ? OCL_SET_CPU : OCL_SET_GPU, &t);
+    return ocl_dev_set_variants(dev, &t);
+}
+
 double bench_now_ms(void) { return ad_now_ms(); }
 
 static int cmp_double(const void *a, const void *b)
@@ -97,21 +109,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "ardiff_bench: %s\n", ardiff_last_error());
         return 1;
     }
-    ardiff_device_desc *all = NULL;
-    int nall = 0;
-    if (ardiff_devices_list(&all, &nall) != ARDIFF_OK) {
-        fprintf(stderr, "ardiff_bench: %s\n", ardiff_last_error());
-        return 1;
-    }
-    char opts[512];
-    ops_build_options(&all[idx[0]], opts, sizeof opts);
-    free(all);
     ocl_dev *dev = NULL;
     double t0 = bench_now_ms();
-    if (ocl_dev_open(idx[0], opts, &dev) != ARDIFF_OK || ops_warmup(dev) != ARDIFF_OK ||
-        ocl_finish(dev) != ARDIFF_OK) {
+    if (ocl_dev_open(idx[0], &dev) != ARDIFF_OK) {
         fprintf(stderr, "ardiff_bench: %s\n", ardiff_last_error());
-        ocl_dev_free(dev);
         return 1;
     }
     double startup = bench_now_ms() - t0;
@@ -129,16 +130,21 @@ int main(int argc, char **argv)
            dev->desc.name, dev->desc.type, dev->desc.platform, dev->desc.platform_version,
            dev->desc.driver_version, dev->desc.compute_units);
     printf("# CLBlast %d.%d.%d (its built-in tuning database), precision fp32, build options "
-           "\"%s\"\n", CLBLAST_VERSION_MAJOR, CLBLAST_VERSION_MINOR, CLBLAST_VERSION_PATCH, opts);
+           "\"%s\"\n", CLBLAST_VERSION_MAJOR, CLBLAST_VERSION_MINOR, CLBLAST_VERSION_PATCH,
+           dev->options);
     const char *env = getenv("ARDIFF_KERNELS");
     int auto_cpu = !strcmp(dev->desc.type, "cpu");
-    printf("# kernel set by default: %s (%s), ", bench_set_name(dev->cpu_kernels),
-           dev->cpu_kernels ? "tiled GEMM, attention and layer norm per work item"
-                            : "CLBlast GEMMs, attention and layer norm per work group");
+    int cpu_set = bench_cpu_set(dev);
+    printf("# kernel set by default: %s (%s), ", bench_set_name(cpu_set),
+           cpu_set ? "tiled GEMM, attention and layer norm per work item"
+               : "CLBlast GEMMs, attention and layer norm per work group");
     if (env && *env && strcmp(env, "auto"))
         printf("from ARDIFF_KERNELS=%s (auto: %s)\n", env, bench_set_name(auto_cpu));
     else
         printf("auto for a %s device\n", dev->desc.type);
+    char table[256];
+    if (ocl_variants_format(ocl_dev_variants(dev), table, sizeof table) == ARDIFF_OK)
+        printf("# kernel table at open: %s, from %s\n", table, ocl_dev_variants_origin(dev));
     printf("# program %s in %.0f ms; start-up incl. warm-up %.0f ms; reps %d (median)\n",
            dev->cache_hit ? "from the binary cache" : "built from source", dev->build_ms,
            startup, o.reps);

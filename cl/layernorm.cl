@@ -56,7 +56,7 @@ void ardiff_add_layernorm_f32(__global const float *x, int x_off, int ldx,
     ln_row(sr, dim, eps, g + g_off, b + b_off, y + y_off + (size_t)row * ldy, red);
 }
 
-/* ---- one work item per row: the cpu kernel set (ocl_pick_kernels) ---------------------------
+/* ---- one work item per row: the cpu kernel set (layernorm=item, runtime/ocl/variants.h) -------
  * Same results as above up to the order of the sums (sequential here, a tree above); no local
  * memory and no barriers. global = rows rounded up to WG. */
 inline void ln_row_seq(__global const float *v, int dim, float eps, __global const float *g,

@@ -9,20 +9,10 @@
 #include "cli.h"
 #include "core/clock.h"
 #include "engine/schedule.h" /* AD_SCHED_MAX_STEPS */
+#include "gen.h"
 #include "input.h"
+#include "mpi_generate.h"
 #include "outfile.h"
-
-typedef struct gen_opts {
-    const char *model, *input, *output;
-    char devices[1024];
-    int steps, candidates, batch, jsonl, force, quiet;
-    int schedule; /* -1: model default */
-    int sentence_case; /* -1: model default */
-    ardiff_precision precision;
-    double anchor;
-    unsigned long long seed;
-    int have_seed;
-} gen_opts;
 
 static void gen_usage(FILE *f)
 {
@@ -45,10 +35,15 @@ static void gen_usage(FILE *f)
             "  --batch B             inputs denoised together (default 8)\n"
             "  --precision fp32|fp16 weight storage on the device (default fp32); fp16 halves\n"
             "                        the weight memory, arithmetic stays fp32\n"
-            "  --format text|jsonl   jsonl: all candidates, MBR scores and timings per input\n"
+            "  --format text|jsonl   jsonl: all candidates, MBR scores and timings per input,\n"
+            "                        and each device's kernel variants\n"
             "  --force               replace --output if it is an existing regular file\n"
             "                        (its mode is kept; nothing else is ever replaced)\n"
-            "  -q, --quiet           no progress line\n");
+            "  -q, --quiet           no progress line\n"
+            "  --progress            the progress line even when standard error is not a\n"
+            "                        terminal (under mpirun it never is)\n"
+            "  --chunk C             under mpirun: inputs dealt to a rank at a time (default\n"
+            "                        2 batches; a multiple of --batch; docs/mpi.md)\n");
 }
 
 static int parse_int(const char *opt, const char *v, int lo, int hi, int *out)
@@ -85,6 +80,7 @@ static int parse_gen_args(int argc, char **argv, gen_opts *o)
         else if (!strcmp(a, "--steps")) { if (parse_int(a, v, 1, AD_SCHED_MAX_STEPS, &o->steps)) return -1; i++; }
         else if (!strcmp(a, "--candidates")) { if (parse_int(a, v, 1, 4096, &o->candidates)) return -1; i++; }
         else if (!strcmp(a, "--batch")) { if (parse_int(a, v, 1, 1024, &o->batch)) return -1; i++; }
+        else if (!strcmp(a, "--chunk")) { if (parse_int(a, v, 1, 1 << 20, &o->chunk)) return -1; i++; }
         else if (!strcmp(a, "--schedule") && v) {
             if (!strcmp(v, "ar")) o->schedule = ARDIFF_SCHEDULE_AR;
             else if (!strcmp(v, "uniform")) o->schedule = ARDIFF_SCHEDULE_UNIFORM;
@@ -128,6 +124,7 @@ static int parse_gen_args(int argc, char **argv, gen_opts *o)
             i++;
         } else if (!strcmp(a, "--force")) o->force = 1;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
+        else if (!strcmp(a, "--progress")) o->progress = 1;
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "ardiff generate: unknown or incomplete option '%s' (see --help)\n", a);
             return -1;
@@ -141,7 +138,7 @@ static int parse_gen_args(int argc, char **argv, gen_opts *o)
     return 0;
 }
 
-static void progress(int done, int total, double t0, double now)
+void gen_progress(int done, int total, double t0, double now)
 {
     double el = (now - t0) / 1e3, rate = el > 0 ? done / el : 0;
     double eta = rate > 0 ? (total - done) / rate : 0;
@@ -149,8 +146,8 @@ static void progress(int done, int total, double t0, double now)
     if (done == total) fputc('\n', stderr);
 }
 
-static int write_jsonl(cli_out *out, long index, const char *src, const ardiff_output *o,
-                        const ardiff_stats *st, int nbatch)
+static int write_jsonl(cli_out *out, const ardiff_engine *e, long index, const char *src,
+                       const ardiff_output *o, const ardiff_stats *st, int nbatch)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "index", (double)index);
@@ -170,6 +167,10 @@ static int write_jsonl(cli_out *out, long index, const char *src, const ardiff_o
     cJSON_AddNumberToObject(t, "batch_decode", st->decode_ms);
     cJSON_AddNumberToObject(t, "batch_mbr", st->mbr_ms);
     cJSON_AddNumberToObject(t, "batch_inputs", nbatch);
+    /* the kernel-variant table of each device (docs/kernels.md): what the timings ran */
+    cJSON *kv = cJSON_AddArrayToObject(j, "kernels");
+    for (int i = 0; i < ardiff_engine_device_count(e); i++)
+        cJSON_AddItemToArray(kv, cJSON_CreateString(ardiff_engine_kernels(e, i)));
     char *txt = cJSON_PrintUnformatted(j);
     int rc = txt ? cli_out_line(out, txt) : -1;
     if (!txt) fprintf(stderr, "ardiff generate: out of memory writing input %ld\n", index);
@@ -178,62 +179,115 @@ static int write_jsonl(cli_out *out, long index, const char *src, const ardiff_o
     return rc;
 }
 
-static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n, cli_out *out)
+void gen_params(const gen_opts *o, const ardiff_model *m, ardiff_params *p)
 {
-    ardiff_params p;
-    ardiff_params_default(m, &p);
-    if (o->steps > 0) p.steps = o->steps;
-    if (o->candidates > 0) p.candidates = o->candidates;
-    if (o->schedule >= 0) p.schedule = (ardiff_schedule)o->schedule;
-    if (o->anchor > 0) p.anchor_scale = o->anchor;
-    if (o->sentence_case >= 0) p.sentence_case = o->sentence_case;
-    if (o->have_seed) p.seed = o->seed;
-    p.batch = o->batch;
+    ardiff_params_default(m, p);
+    if (o->steps > 0) p->steps = o->steps;
+    if (o->candidates > 0) p->candidates = o->candidates;
+    if (o->schedule >= 0) p->schedule = (ardiff_schedule)o->schedule;
+    if (o->anchor > 0) p->anchor_scale = o->anchor;
+    if (o->sentence_case >= 0) p->sentence_case = o->sentence_case;
+    if (o->have_seed) p->seed = o->seed;
+    p->batch = o->batch;
+}
+
+int gen_engine_open(const gen_opts *o, const ardiff_model *m, const ardiff_params *p,
+                    ardiff_engine **e)
+{
     int dev[16], ndev = 0;
-    const char *spec = o->devices, *origin = "--device";
-    if (!*spec && !getenv("ARDIFF_DEVICE") && *ardiff_model_device(m)) {
-        spec = ardiff_model_device(m);
-        origin = "model.ini [generate] device";
+    ardiff_device_request req = {o->devices, ardiff_model_device(m), 0};
+    if (ardiff_devices_resolve(&req, dev, 16, &ndev) != ARDIFF_OK) return -1;
+    if (ardiff_engine_create_ex(m, dev, ndev, p->batch, p->candidates, p->steps, o->precision, e) !=
+        ARDIFF_OK)
+        return -1;
+    return 0;
+}
+
+int gen_range(const gen_opts *o, ardiff_engine *e, const ardiff_params *p, char **lines, int n,
+              long first, cli_out *out, int *truncated, void (*on_batch)(int done, void *user),
+              void *user)
+{
+    int rc = 0;
+    ardiff_output *outs = calloc((size_t)p->batch, sizeof *outs);
+    if (!outs) {
+        fprintf(stderr, "ardiff generate: out of memory\n");
+        return 2;
     }
-    if (ardiff_devices_select_from(spec, origin, dev, 16, &ndev) != ARDIFF_OK) {
-        cli_error("generate");
-        return 1;
-    }
-    ardiff_engine *e = NULL;
-    if (ardiff_engine_create_ex(m, dev, ndev, p.batch, p.candidates, p.steps, o->precision, &e) !=
-        ARDIFF_OK) {
-        cli_error("generate");
-        return 1;
-    }
-    int show = !o->quiet && isatty(2);
-    double t0 = ad_now_ms();
-    int rc = 0, truncated = 0;
-    ardiff_output *outs = calloc((size_t)p.batch, sizeof *outs);
-    for (int i = 0; outs && i < n && rc == 0; i += p.batch) {
-        int nb = n - i < p.batch ? n - i : p.batch;
+    for (int i = 0; i < n && rc == 0; i += p->batch) {
+        int nb = n - i < p->batch ? n - i : p->batch;
         ardiff_stats st = {0};
-        if (ardiff_generate(e, &p, (const char *const *)lines + i, nb, (uint64_t)i, outs, &st) !=
-            ARDIFF_OK) {
-            cli_error("generate");
+        if (ardiff_generate(e, p, (const char *const *)lines + i, nb, (uint64_t)(first + i), outs,
+                            &st) != ARDIFF_OK) {
             rc = 1;
             break;
         }
         for (int b = 0; b < nb; b++) {
-            truncated += outs[b].truncated;
-            int w = o->jsonl ? write_jsonl(out, i + b, lines[i + b], &outs[b], &st, nb)
+            if (truncated) *truncated += outs[b].truncated;
+            int w = o->jsonl ? write_jsonl(out, e, first + i + b, lines[i + b], &outs[b], &st, nb)
                              : cli_out_line(out, outs[b].text);
-            if (w != 0) rc = 1;
+            if (w != 0) rc = 2;
         }
-        if (rc == 0 && cli_out_flush(out) != 0) rc = 1; /* a full disk stops the run here */
+        if (rc == 0 && cli_out_flush(out) != 0) rc = 2; /* a full disk stops the run here */
         ardiff_outputs_free(outs, nb);
-        if (show) progress(i + nb, n, t0, ad_now_ms());
+        if (rc == 0 && on_batch) on_batch(i + nb, user);
     }
-    if (!outs) { fprintf(stderr, "ardiff generate: out of memory\n"); rc = 1; }
+    free(outs);
+    return rc;
+}
+
+void gen_warn_truncated(int truncated, int total)
+{
     if (truncated)
         fprintf(stderr, "ardiff generate: warning: %d of %d inputs were longer than the model's "
-                "max_src_len and were truncated\n", truncated, n);
-    free(outs);
+                "max_src_len and were truncated\n", truncated, total);
+}
+
+typedef struct single_progress {
+    int total;
+    double t0;
+} single_progress;
+
+static void single_on_batch(int done, void *user)
+{
+    const single_progress *sp = user;
+    gen_progress(done, sp->total, sp->t0, ad_now_ms());
+}
+
+static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n, cli_out *out)
+{
+    ardiff_params p;
+    gen_params(o, m, &p);
+    ardiff_engine *e = NULL;
+    if (gen_engine_open(o, m, &p, &e) != 0) {
+        cli_error("generate");
+        return 1;
+    }
+    single_progress sp = {n, ad_now_ms()};
+    int truncated = 0;
+    int rc = gen_range(o, e, &p, lines, n, 0, out, &truncated,
+                       !o->quiet && (o->progress || isatty(2)) ? single_on_batch : NULL, &sp);
+    if (rc == 1) cli_error("generate");
+    gen_warn_truncated(truncated, n);
     ardiff_engine_free(e);
+    return rc ? 1 : 0;
+}
+
+int gen_single(const gen_opts *o)
+{
+    ardiff_model *m = NULL;
+    if (ardiff_model_open(o->model, &m) != ARDIFF_OK) {
+        cli_error("generate");
+        return 1;
+    }
+    gen_input in;
+    cli_out out;
+    int rc = input_read(o->input, &in) == 0 ? 0 : 1;
+    int opened = rc == 0 && cli_out_open(&out, o->output, o->force) == 0;
+    if (!opened) rc = 1;
+    if (rc == 0) rc = run_generate(o, m, in.lines, in.n, &out);
+    if (opened && cli_out_close(&out, rc == 0) != 0) rc = 1;
+    input_free(&in);
+    ardiff_model_free(m);
     return rc;
 }
 
@@ -242,21 +296,8 @@ int cmd_generate(int argc, char **argv)
     gen_opts o;
     int r = parse_gen_args(argc, argv, &o);
     if (r != 0) return r < 0 ? 2 : 0; /* 1: --help was printed */
-    ardiff_model *m = NULL;
-    if (ardiff_model_open(o.model, &m) != ARDIFF_OK) {
-        cli_error("generate");
-        return 1;
-    }
-    gen_input in;
-    cli_out out;
-    int rc = input_read(o.input, &in) == 0 ? 0 : 1;
-    int opened = rc == 0 && cli_out_open(&out, o.output, o.force) == 0;
-    if (!opened) rc = 1;
-    if (rc == 0) rc = run_generate(&o, m, in.lines, in.n, &out);
-    if (opened && cli_out_close(&out, rc == 0) != 0) rc = 1;
-    input_free(&in);
-    ardiff_model_free(m);
-    return rc;
+    if (mpi_generate_launched()) return mpi_generate(&o); /* under mpirun (docs/mpi.md) */
+    return gen_single(&o);
 }
 
 int cmd_info(int argc, char **argv)

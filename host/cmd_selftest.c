@@ -1,15 +1,12 @@
 /* cmd_selftest.c: `ardiff selftest`: builds the kernels on each selected device (through the
- * program cache) and checks every kernel family against the plain-C references of tests/ref. */
+ * program cache) and checks every kernel family against the plain-C references
+ * (runtime/selftest: part of the library, so the program links no test code). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "ref/kutil.h"
 #include "cli.h"
-#include "ref/kernel_suite.h"
-#include "ocl/ocl.h"
-#include "ocl/ops.h"
+#include "selftest/selftest.h"
 
 int cmd_selftest(int argc, char **argv)
 {
@@ -40,24 +37,15 @@ int cmd_selftest(int argc, char **argv)
     }
     int rc = 0;
     for (int i = 0; i < n; i++) {
-        char opts[512];
-        ocl_dev *dev = NULL;
-        if (ops_build_options(&all[idx[i]], opts, sizeof opts) != ARDIFF_OK ||
-            ocl_dev_open(idx[i], opts, &dev) != ARDIFF_OK || ops_warmup(dev) != ARDIFF_OK) {
+        int passed = 0, failed = 0;
+        if (ad_selftest_device(idx[i], &passed, &failed) != ARDIFF_OK) {
             cli_error("selftest");
-            ocl_dev_free(dev);
             rc = 1;
             continue;
         }
-        int before = check_failed, passed0 = check_passed;
-        ku_digest dg = {0};
-        kernel_suite_run(dev, &dg);
-        ku_digest_free(&dg);
-        int failed = check_failed - before, passed = check_passed - passed0;
         printf("device %d (%s): %d checks passed, %d failed\n", idx[i], all[idx[i]].name, passed,
                failed);
         if (failed || !passed) rc = 1;
-        ocl_dev_free(dev);
     }
     free(all);
     return rc;

@@ -2,13 +2,13 @@
  * tokenizer files only: no weights, no OpenCL device), one output line per input line, in the
  * spirit of llama.cpp's tokenize tool. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "core/file.h"
+#include "input.h"
 #include "engine/config.h"
 #include "engine/textcodec.h"
 
@@ -71,28 +71,6 @@ static int parse_tok_args(int argc, char **argv, tok_opts *o)
     }
     if ((ids && o->tokens) || (o->decode && o->tokens)) {
         fprintf(stderr, "ardiff tokenize: use one of --ids, --tokens, --decode\n");
-        return -1;
-    }
-    return 0;
-}
-
-/* Reads the whole input (a file, a FIFO or standard input; no NUL bytes). */
-static int read_input(const char *path, char **buf, size_t *size)
-{
-    int use_stdin = !path || !strcmp(path, "-");
-    int fd = STDIN_FILENO;
-    uint64_t fsize;
-    if (!use_stdin && ad_file_open(path, "input", AD_FILE_MAX_INPUT, AD_FILE_STREAM_OK, &fd,
-                                   &fsize) != ARDIFF_OK) {
-        cli_error("tokenize");
-        return -1;
-    }
-    ardiff_status s = ad_file_read_fd(fd, use_stdin ? "standard input" : path,
-                                      AD_FILE_MAX_INPUT, 1, buf, size);
-    if (!use_stdin)
-        close(fd);
-    if (s != ARDIFF_OK) {
-        cli_error("tokenize");
         return -1;
     }
     return 0;
@@ -207,7 +185,7 @@ int cmd_tokenize(int argc, char **argv)
     char *buf = NULL;
     size_t size = 0;
     int rc = 1;
-    if (cfg && load_codec(o.model, cfg, &codec) == 0 && read_input(o.input, &buf, &size) == 0) {
+    if (cfg && load_codec(o.model, cfg, &codec) == 0 && input_read_all(o.input, "tokenize", &buf, &size) == 0) {
         rc = 0;
         long lineno = 1;
         for (char *p = buf, *end = buf + size; p < end && rc == 0; lineno++) {

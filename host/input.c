@@ -36,26 +36,33 @@ int input_split_lines(gen_input *in, size_t size, const char *name)
     return 0;
 }
 
-int input_read(const char *path, gen_input *in)
+int input_read_all(const char *path, const char *cmd, char **buf, size_t *size)
 {
-    memset(in, 0, sizeof *in);
     int use_stdin = !path || !strcmp(path, "-");
-    const char *name = use_stdin ? "standard input" : path;
     int fd = STDIN_FILENO;
     uint64_t fsize;
     if (!use_stdin && ad_file_open(path, "input", AD_FILE_MAX_INPUT, AD_FILE_STREAM_OK, &fd,
                                    &fsize) != ARDIFF_OK) {
-        cli_error("generate");
+        cli_error(cmd);
         return -1;
     }
-    size_t n = 0;
-    ardiff_status s = ad_file_read_fd(fd, name, AD_FILE_MAX_INPUT, 1, &in->buf, &n);
+    ardiff_status s = ad_file_read_fd(fd, use_stdin ? "standard input" : path,
+                                      AD_FILE_MAX_INPUT, 1, buf, size);
     if (!use_stdin) close(fd);
     if (s != ARDIFF_OK) {
-        cli_error("generate");
+        cli_error(cmd);
         return -1;
     }
-    return input_split_lines(in, n, name);
+    return 0;
+}
+
+int input_read(const char *path, gen_input *in)
+{
+    memset(in, 0, sizeof *in);
+    size_t n = 0;
+    if (input_read_all(path, "generate", &in->buf, &n) != 0)
+        return -1;
+    return input_split_lines(in, n, (!path || !strcmp(path, "-")) ? "standard input" : path);
 }
 
 void input_free(gen_input *in)

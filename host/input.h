@@ -17,6 +17,11 @@ typedef struct gen_input {
     int n;
 } gen_input;
 
+/* Reads the whole of path ("-" or NULL: standard input) into *buf (malloc'd, NUL-terminated,
+ * no NUL byte inside), *size its length. On failure prints one line "ardiff CMD: ..."
+ * (cli_error) and returns -1. `ardiff tokenize` reads its input with it too. */
+int input_read_all(const char *path, const char *cmd, char **buf, size_t *size);
+
 /* Reads path ("-" or NULL: standard input) into *in. On failure prints one line to standard
  * error (through cli_error or naming the limit) and returns -1; in is then safe to free. */
 int input_read(const char *path, gen_input *in);

@@ -14,7 +14,9 @@ static void usage(FILE *f)
             "AR-Diffusion text generation on any OpenCL device.\n"
             "\n"
             "commands:\n"
-            "  devices [--verbose] [--device SPEC]   list OpenCL devices (--verbose: start-up times)\n"
+            "  devices [--verbose|--tune] [--device SPEC]\n"
+            "                                        list OpenCL devices (--verbose: start-up times,\n"
+            "                                        kernel variants; --tune: re-tune them)\n"
             "  generate MODEL_DIR [options]          generate text (see 'ardiff generate --help')\n"
             "  info MODEL_DIR                        print a model's sizes and settings\n"
             "  selftest [--device SPEC]              build the kernels and check them against C\n"
@@ -26,7 +28,9 @@ static void usage(FILE *f)
             "accelerator, all) or a name substring; comma-separated for several devices.\n"
             "\n"
             "environment: ARDIFF_DEVICE, ARDIFF_LOG=debug|info|warn|error, ARDIFF_CL_DIR (load\n"
-            "kernels from a folder), ARDIFF_CACHE=off, ARDIFF_CACHE_DIR (program binary cache).\n");
+            "kernels from a folder), ARDIFF_CACHE=off, ARDIFF_CACHE_DIR (program binary cache),\n"
+            "ARDIFF_KERNELS, ARDIFF_CLAMP (kernel variants), ARDIFF_TUNE=off (no tuning at first\n"
+            "use; docs/kernels.md), ARDIFF_MPI=0 (under mpirun, every process runs alone; docs/mpi.md).\n");
 }
 
 void cli_error(const char *what)

@@ -79,13 +79,39 @@ typedef struct ardiff_device_desc {
 /* Lists every device of every platform. *out is malloc'd; free it with free(). */
 ardiff_status ardiff_devices_list(ardiff_device_desc **out, int *count);
 
-/* Resolves a selection into device indices. spec is a comma-separated list of items, each an
- * index ("1"), a type ("gpu", "cpu", "accelerator", "all") or a case-insensitive name
- * substring ("pthread", "A100"). NULL or "" means: ARDIFF_DEVICE if set, else the first GPU, else
- * device 0. An unknown item fails with a message listing the devices. indices must hold
- * max_out entries; duplicates are removed, order kept. */
+/* Which devices a program meant, resolved in one place with one precedence (docs/devices.md):
+ *   1. flag: the program's --device value(s), comma-joined, when non-empty;
+ *   2. the environment variable ARDIFF_DEVICE, when set and non-empty;
+ *   3. model: the model's default (ardiff_model_device, [generate] device in model.ini), when
+ *      non-NULL and non-empty;
+ *   4. the default: every device when all_by_default (a listing), else the first GPU, else
+ *      device 0.
+ * The first one given wins whole. A spec is a comma-separated list of items, each an index
+ * ("1"), a type ("gpu", "cpu", "accelerator", "all") or a case-insensitive substring of the
+ * device, platform or vendor name ("pthread", "A100"). An item matching nothing fails with a
+ * message naming where the spec came from and listing the devices. indices must hold max_out
+ * entries; duplicates are removed, order kept. Programs never read ARDIFF_DEVICE themselves. */
+typedef struct ardiff_device_request {
+    const char *flag;   /* --device value(s), NULL or "" if none */
+    const char *model;  /* the model's default selection, NULL or "" if none */
+    int all_by_default; /* nothing given: every device instead of the first GPU */
+} ardiff_device_request;
+ardiff_status ardiff_devices_resolve(const ardiff_device_request *req, int *indices, int max_out,
+                                     int *count);
+/* Which of the four steps above decides for req (*spec, if not NULL: the spec it gives, NULL
+ * for the default), without listing devices: for programs that treat a user's choice
+ * differently from a default one. */
+typedef enum ardiff_device_origin {
+    ARDIFF_DEVICE_FROM_FLAG = 1,
+    ARDIFF_DEVICE_FROM_ENV,
+    ARDIFF_DEVICE_FROM_MODEL,
+    ARDIFF_DEVICE_FROM_DEFAULT
+} ardiff_device_origin;
+ardiff_device_origin ardiff_devices_origin(const ardiff_device_request *req, const char **spec);
+/* ardiff_devices_resolve with flag = spec, no model default, the first GPU by default. */
 ardiff_status ardiff_devices_select(const char *spec, int *indices, int max_out, int *count);
-/* The same, naming where spec came from ("model.ini") in the log and in errors. */
+/* The items of a non-empty spec that came from `origin` (named in the log and in errors),
+ * without the precedence; an empty spec is ardiff_devices_select(NULL). */
 ardiff_status ardiff_devices_select_from(const char *spec, const char *origin, int *indices,
                                          int max_out, int *count);
 
@@ -141,6 +167,9 @@ ardiff_status ardiff_engine_create_ex(const ardiff_model *m, const int *devices,
 void ardiff_engine_free(ardiff_engine *e);
 int ardiff_engine_device_count(const ardiff_engine *e);
 const ardiff_device_desc *ardiff_engine_device(const ardiff_engine *e, int i);
+/* Device i's kernel-variant table as one line ("gemm_nt=tiled attention=item layernorm=item
+ * clamp=fused clamp_splits=0"; docs/kernels.md), NULL when i is out of range. */
+const char *ardiff_engine_kernels(const ardiff_engine *e, int i);
 
 typedef struct ardiff_output {
     char *text;             /* the MBR choice ("" for an empty input) */
@@ -178,8 +207,8 @@ typedef void (*ardiff_trace_fn)(const char *what, int step, const int dims[4], c
                                 void *user);
 void ardiff_engine_set_trace(ardiff_engine *e, ardiff_trace_fn fn, void *user);
 
-/* The model's default device selection ([generate] device in model.ini), "" if none. Programs use
- * it when neither --device nor ARDIFF_DEVICE is given. */
+/* The model's default device selection ([generate] device in model.ini), "" if none: the
+ * `model` of ardiff_devices_resolve, used when neither --device nor ARDIFF_DEVICE is given. */
 const char *ardiff_model_device(const ardiff_model *m);
 
 /* Library version, "0.1.0 (commit abcdef0)". */

@@ -1,19 +1,8 @@
 #!/usr/bin/env bash
 # cli_tests.sh ARDIFF: the program's device listing, selection errors, kernel build errors and
 # program cache, as a user meets them. Needs an OpenCL device (PoCL in CI); fails without one.
-set -u
-bin=$1
-src=${ARDIFF_SOURCE_DIR:?}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect() { # expect DESCRIPTION COMMAND...: command must succeed
-  local d=$1; shift
-  if "$@"; then ok; else bad "$d"; fi
-}
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh" "$@"
 export ARDIFF_CACHE_DIR="$tmp/cache"
 
 # --- listing
@@ -202,5 +191,4 @@ expect "unknown command exits 2" [ $rc -eq 2 ]
 "$bin" devices --frob >/dev/null 2>&1; rc=$?
 expect "unknown option exits 2" [ $rc -eq 2 ]
 
-echo "cli_tests: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary cli_tests

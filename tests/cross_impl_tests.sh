@@ -5,6 +5,12 @@
 #     driver version, as `ardiff devices` reports them), neither touches nor loads the other's,
 #     and repeated runs add nothing (cache hits).
 #  2. The bundled models give identical outputs on both implementations, cold and warm.
+#  3. Step by step (cross_impl_compare.c, through the engine's trace hook): every golden fixture
+#     with reference ids (both schedules; on the cpu and the gpu kernel set) and both bundled
+#     models on their examples with their defaults, seeds 0, 1, 2, give identical final ids,
+#     clamps, candidates and MBR choices on both, the fixtures' reference ids on both, and x̂0
+#     within X0_ABS absolute and X0_REL relative at every step (docs/numerics.md derives the
+#     tolerance from the measured difference).
 # Needs BUILD_DIR/opencl-vendors.sh (tools/setup.sh); fails when either implementation is missing.
 set -euo pipefail
 BUILD=$(cd "${1:?usage: cross_impl_tests.sh BUILD_DIR}" && pwd)
@@ -23,6 +29,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export ARDIFF_CACHE_DIR="$T/cache"
 unset ARDIFF_DEVICE ARDIFF_CACHE
+export ARDIFF_TUNE=off # the type defaults on both implementations: no kernel tuning at first use
 
 "$ARDIFF" devices > "$T/devices.txt"
 driver_of() { # the driver version `ardiff devices` lists for the first device of platform $1
@@ -88,6 +95,43 @@ for r in intel1 pocl2 intel2; do
   if cmp -s "$T/pocl1.txt" "$T/$r.txt"; then :; else bad "$r output differs from pocl1: $(diff "$T/pocl1.txt" "$T/$r.txt" | head -4)"; fi
 done
 [ -s "$T/pocl1.txt" ] && ok "commongen-small-gpu examples: identical outputs on PoCL and Intel ($(wc -l < "$T/pocl1.txt") lines)"
+
+# 3. ids and x̂0 step by step. Tolerance: docs/numerics.md "Across implementations" (measured
+# here, worst of all the runs below: 2.2e-6 absolute, 6.8e-7 relative; about 5x margin).
+X0_ABS=1e-5
+X0_REL=3e-6
+COMPARE="$BUILD/tests/cross_impl_compare"
+fixtures=()
+for d in "$SRC"/tests/fixtures/*/; do
+  if [ -f "$d/golden.json" ] && [ -f "$d/golden.safetensors" ]; then fixtures+=(--fixture "${d%/}"); fi
+done
+# multi30k-small-gpu has no examples.txt: the five German sentences of its README
+cat > "$T/multi30k.txt" <<'EOF'
+Ein Mann fährt mit dem Fahrrad durch die Stadt.
+Zwei Hunde spielen im Schnee.
+Eine Frau sitzt auf einer Bank und liest ein Buch.
+Kinder spielen Fußball auf einer Wiese.
+Ein Koch steht in einer Küche.
+EOF
+compare() { # compare NAME [ARGS...]: cross_impl_compare on PoCL (a) and Intel (b), output in $T/NAME.cmp
+  local name=$1; shift
+  if "$COMPARE" --a "$POCL" --b "$INTEL" --x0-abs "$X0_ABS" --x0-rel "$X0_REL" "$@" \
+       > "$T/$name.cmp" 2> "$T/$name.cmp.err"; then
+    grep '^  ' "$T/$name.cmp" || true
+    ok "$name: $(tail -1 "$T/$name.cmp")"
+  else
+    cat "$T/$name.cmp" >&2; grep -v 'warning: input line' "$T/$name.cmp.err" >&2 || true
+    bad "$name: PoCL and Intel disagree (ids, clamps and strings must be identical, x0 within $X0_ABS and $X0_REL relative)"
+  fi
+}
+if [ ! -x "$COMPARE" ]; then bad "$COMPARE missing (build the tests)"
+elif [ "${#fixtures[@]}" -lt 8 ]; then bad "found $((${#fixtures[@]} / 2)) golden fixtures under $SRC/tests/fixtures, expected 4"
+else
+  compare "fixtures, cpu kernel set" "${fixtures[@]}"
+  ARDIFF_KERNELS=gpu compare "fixtures, gpu kernel set" "${fixtures[@]}"
+  compare "bundled models" --model "$MODEL" "$MODEL/examples.txt" 0,1,2 \
+    --model "$SRC/models/multi30k-small-gpu" "$T/multi30k.txt" 0,1,2
+fi
 
 if [ "$fails" -ne 0 ]; then echo "cross_impl_tests: $fails failed" >&2; exit 1; fi
 echo "cross_impl_tests: all passed"

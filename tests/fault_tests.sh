@@ -7,23 +7,11 @@
 # large are refused at once (a FIFO used to hang, /dev/zero to eat memory); bad --seed values
 # and model.ini values the later code would refuse are refused with one line naming them.
 # Needs an OpenCL device (PoCL in CI) and coreutils' env --default-signal; fails without them.
-set -u
-bin=$1
-src=${ARDIFF_SOURCE_DIR:?}
-pass=0
-fail=0
-tmp=$(mktemp -d)
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh" "$@"
 mnt=""
 cleanup() { [ -n "$mnt" ] && umount "$mnt" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect() { # expect DESCRIPTION COMMAND...: command must succeed
-  local d=$1; shift
-  if "$@"; then ok; else bad "$d"; fi
-}
-says() { [ -n "$1" ] && [ "$(wc -l <<<"$1")" = 1 ] && grep -q -- "$2" <<<"$1"; } # says TEXT
-                                              # PATTERN: TEXT is one line and matches PATTERN
 failed() { [ "$1" -ne 0 ] && [ "$1" -ne 124 ]; } # failed RC: non-zero, and not a timeout
 no_tmp() { ! compgen -G "$1.tmp.*" >/dev/null; } # no_tmp OUT: no OUT.tmp.* left
 # hostile files made the old code read without end: cap memory (KiB) so a regression fails
@@ -252,5 +240,4 @@ model_refused "end_point_scale = 0.5" "m/model.ini: \[diffusion\] end_point_scal
 mk; sed -i 's/^steps = .*/steps = 9000/' "$tmp/m/model.ini"
 model_refused "[generate] steps = 9000" "m/model.ini: \[generate\] steps = '9000' is out of range"
 
-echo "fault_tests: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary fault_tests

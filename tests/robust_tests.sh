@@ -11,21 +11,8 @@
 # Needs an OpenCL device that is PoCL's CPU device (POCL_MEMORY_LIMIT sets its memory, and a
 # private POCL_CACHE_DIR makes PoCL compile a cached binary); fails without one. Uses python3
 # (standard library only) to write the poked model files.
-set -u
-bin=$1
-src=${ARDIFF_SOURCE_DIR:?}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect() { # expect DESCRIPTION COMMAND...: command must succeed
-  local d=$1; shift
-  if "$@"; then ok; else bad "$d"; fi
-}
-says() { [ -n "$1" ] && [ "$(wc -l <<<"$1")" = 1 ] && grep -q -- "$2" <<<"$1"; } # says TEXT
-                                              # PATTERN: TEXT is one line and matches PATTERN
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh" "$@"
 refused() { [ "$1" -ne 0 ] && [ "$1" -lt 124 ]; } # refused RC: failed, not killed or timed out
 fx="${ARDIFF_FIXTURES:-$src/tests/fixtures}/tiny-a"
 py=/usr/bin/python3
@@ -158,5 +145,4 @@ check_refused "-Inf in an fp16 tensor's last element" "$tmp/ninf16" lm_head.bias
 poke "$fx" "$tmp/allnan" F32 '*' 0 nan
 check_refused "every weight NaN (blamed the tokenizer)" "$tmp/allnan" encoder.embeddings.word_embeddings.weight NaN
 
-echo "robust_tests: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary robust_tests

@@ -17,30 +17,10 @@
 
 #include "check.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "engine/bpe.h"
 #include "engine/textcodec.h"
 #include "engine/utf8.h"
-
-static char *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *size = (size_t)n;
-    }
-    return buf;
-}
 
 static size_t unhex(const char *hex, char *out)
 {
@@ -259,7 +239,8 @@ static void check_decode_case(const ad_bpe *bpe, const cJSON *rec, int lineno)
 static int test_goldens(const ad_bpe *bpe, int counts[3])
 {
     size_t size = 0;
-    char *data = read_all(check_fixture("bpe/golden.jsonl"), &size);
+    char *data = NULL;
+    ad_file_read(check_fixture("bpe/golden.jsonl"), "fixture", AD_FILE_MAX_VOCAB, &data, &size);
     CHECK(data != NULL, "cannot read %s", check_fixture("bpe/golden.jsonl"));
     int lines = 0;
     for (char *p = data, *nl; data && *p; p = nl + 1) {
@@ -330,7 +311,8 @@ static void check_plane_block(const ad_bpe *bpe, const char *row, char *text, ui
 static int test_planes(const ad_bpe *bpe)
 {
     size_t size = 0;
-    char *data = read_all(check_fixture("bpe/planes.txt"), &size);
+    char *data = NULL;
+    ad_file_read(check_fixture("bpe/planes.txt"), "fixture", AD_FILE_MAX_VOCAB, &data, &size);
     CHECK(data != NULL, "cannot read planes.txt");
     enum { MAX_CPS = 4096 * 10 };
     char *text = malloc(4 * MAX_CPS);
@@ -363,7 +345,8 @@ static void check_corpus_file(const ad_bpe *bpe, const char *dir, const char *fi
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, file);
     size_t size = 0;
-    char *data = read_all(path, &size);
+    char *data = NULL;
+    ad_file_read(path, "fixture", AD_FILE_MAX_VOCAB, &data, &size);
     CHECK(data != NULL, "cannot read %s (the corpus is not in the repository: pass the shared "
           "data folder with --corpus, or -DARDIFF_DATA_DIR= to cmake)", path);
     int k = 0;
@@ -398,7 +381,8 @@ static void check_corpus_file(const ad_bpe *bpe, const char *dir, const char *fi
 static void test_corpus(const ad_bpe *bpe, const char *dir)
 {
     size_t size = 0;
-    char *data = read_all(check_fixture("bpe/corpus.txt"), &size);
+    char *data = NULL;
+    ad_file_read(check_fixture("bpe/corpus.txt"), "fixture", AD_FILE_MAX_VOCAB, &data, &size);
     CHECK(data != NULL, "cannot read corpus.txt");
     char **rows = malloc(sizeof(char *) * (size / 4 + 1)), file[512] = "";
     int n_rows = 0, lines = 0, bad = 0;

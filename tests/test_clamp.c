@@ -30,7 +30,7 @@
 
 #include "check.h"
 #include "ref/kutil.h"
-#include "ref/ref_ops.h"
+#include "selftest/ref_ops.h"
 
 enum { KIND_GAUSS, KIND_PERM, KIND_NUDGE };
 static const char *const kind_name[] = {"gauss", "perm", "nudge"};
@@ -161,12 +161,15 @@ static int run(cdata *t, int fused, int splits, int inplace, int32_t *ids, float
         xin = o = t->bxi;
         o_off = X_OFF;
     }
-    dev->clamp_fused = fused;
-    dev->clamp_splits = splits;
-    ardiff_status st = ops_round_nearest(dev, xin, X_OFF, t->bE, E_OFF, t->bn, N_OFF, t->bS,
-                                         S_OFF, o, o_off, t->bi, ID_OFF, t->c.M, t->c.V, t->c.d);
-    dev->clamp_fused = -1;
-    dev->clamp_splits = 0;
+    const ocl_variants saved = *ocl_dev_variants(dev);
+    ocl_variants v = saved;
+    v.v[OCL_OP_CLAMP] = fused ? OCL_CLAMP_FUSED : OCL_CLAMP_GEMM;
+    v.clamp_splits = splits;
+    ardiff_status st = ocl_dev_set_variants(dev, &v);
+    if (st == ARDIFF_OK)
+        st = ops_round_nearest(dev, xin, X_OFF, t->bE, E_OFF, t->bn, N_OFF, t->bS, S_OFF, o, o_off,
+                               t->bi, ID_OFF, t->c.M, t->c.V, t->c.d);
+    ocl_dev_set_variants(dev, &saved);
     if (ku_failed(st, "ops_round_nearest")) return -1;
     float *all = malloc(FB(o_off + M * d + 1));
     int32_t *iall = malloc(IB(ID_OFF + M + 1));
@@ -253,12 +256,17 @@ static void run_case(ocl_dev *dev, ku_rng *r, const ccase *c, ku_digest *dg)
     int32_t *ids0 = calloc(M + 1, sizeof *ids0), *ids = calloc(M + 1, sizeof *ids);
     float *out0 = calloc(M * d + 1, sizeof *out0), *out = calloc(M * d + 1, sizeof *out);
     char what[160];
-    const int set0 = dev->cpu_kernels;
+    const ocl_variants set0 = *ocl_dev_variants(dev);
     int ok = ids0 && ids && out0 && out && setup(dev, r, c, &t) == 0;
     CHECK(ok, "set-up of %s M %d V %d d %d", kind_name[c->kind], c->M, c->V, c->d);
     const int splits[] = {0, 1, 2, 3, 1 << 20};
-    for (int set = 1; ok && set >= 0; set--) {
-        dev->cpu_kernels = set;
+    for (int set = OCL_SET_CPU; ok && set >= OCL_SET_GPU; set--) {
+        ocl_variants table;
+        ocl_variants_of_set(set, &table);
+        if (ku_failed(ocl_dev_set_variants(dev, &table), "ocl_dev_set_variants")) {
+            check_failed++;
+            break;
+        }
         snprintf(what, sizeof what, "%s M %d V %d d %d, %s set", kind_name[c->kind], c->M, c->V,
                  c->d, set ? "cpu" : "gpu");
         ok = run(&t, 0, 0, 0, ids0, out0) == 0;
@@ -282,7 +290,7 @@ static void run_case(ocl_dev *dev, ku_rng *r, const ccase *c, ku_digest *dg)
                 }
             }
     }
-    dev->cpu_kernels = set0;
+    ocl_dev_set_variants(dev, &set0);
     if (t.E) teardown(&t);
     free(ids0); free(ids); free(out0); free(out);
 }

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "core/file.h"
 #include "engine/model.h"
 #include "engine/safetensors.h"
 #include "engine/wstore.h"
@@ -176,20 +177,6 @@ static void capture_free(capture *c)
     memset(c, 0, sizeof *c);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
-    if (b) b[n] = '\0';
-    fclose(f);
-    return b;
-}
-
 /* a golden tensor as a malloc'd copy (NULL if missing or of another dtype) */
 static void *golden(const ad_safetensors *st, const char *sch, const char *what, ad_st_dtype dt,
                     size_t *numel)
@@ -295,7 +282,9 @@ static void run_fixture(const char *name, const int *dev, int ndev)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/golden.json", name);
-    char *txt = slurp(check_fixture(path));
+    char *txt = NULL;
+    size_t txt_len = 0;
+    ad_file_read(check_fixture(path), "fixture", AD_FILE_MAX_VOCAB, &txt, &txt_len);
     cJSON *js = txt ? cJSON_Parse(txt) : NULL;
     free(txt);
     snprintf(path, sizeof path, "%s/golden.safetensors", name);

@@ -15,7 +15,7 @@
 
 #include "check.h"
 #include "ref/kutil.h"
-#include "ref/ref_ops.h"
+#include "selftest/ref_ops.h"
 
 typedef struct shape {
     const char *name;
@@ -124,6 +124,14 @@ static void run_shape(ocl_dev *dev, const shape *s, size_t reserved)
     free(A); free(B); free(C); free(want);
 }
 
+/* Switches dev's gemm_nt variant (the rest of its table unchanged); a failure counts as one. */
+static void use_gemm(ocl_dev *dev, int variant)
+{
+    ocl_variants t = *ocl_dev_variants(dev);
+    t.v[OCL_OP_GEMM_NT] = variant;
+    if (ku_failed(ocl_dev_set_variants(dev, &t), "ocl_dev_set_variants")) check_failed++;
+}
+
 /* A leading dimension smaller than the row is an error on both paths, never a silent overlap. */
 static void bad_leading_dims(ocl_dev *dev)
 {
@@ -133,12 +141,13 @@ static void bad_leading_dims(ocl_dev *dev)
     if (!bs.failed) {
         ocl_gemm_args g = {.trans_b = 1, .m = 4, .n = 4, .k = 8, .alpha = 1.0f, .a = b, .lda = 4,
                            .b = b, .ldb = 8, .c = b, .ldc = 4, .batch = 1};
+        const int tiled = ocl_dev_variants(dev)->v[OCL_OP_GEMM_NT] == OCL_GEMM_TILED;
         CHECK(ocl_gemm(dev, &g) != ARDIFF_OK, "lda 4 < k 8 accepted (%s)",
-              dev->cpu_kernels ? "tiled" : "CLBlast");
+              tiled ? "tiled" : "CLBlast");
         g.lda = 8;
         g.ldc = 3;
         CHECK(ocl_gemm(dev, &g) != ARDIFF_OK, "ldc 3 < n 4 accepted (%s)",
-              dev->cpu_kernels ? "tiled" : "CLBlast");
+              tiled ? "tiled" : "CLBlast");
     }
     CHECK(!bs.failed, "buffers");
     ku_free(&bs);
@@ -148,10 +157,10 @@ static void bad_leading_dims(ocl_dev *dev)
  * the reserved one stays as it was. */
 static void reserve_over_max_alloc(ocl_dev *dev)
 {
-    int tiled = dev->cpu_kernels;
+    const ocl_variants saved = *ocl_dev_variants(dev);
     uint64_t max_alloc = dev->desc.max_alloc;
     size_t before = dev->gemm_tmp_bytes;
-    dev->cpu_kernels = 0;
+    use_gemm(dev, OCL_GEMM_CLBLAST);
     ocl_gemm_args g = {.m = 5000, .n = 5000, .k = 5000, .lda = 5000, .ldb = 5000, .ldc = 5000,
                        .batch = 1};
     size_t need = 0;
@@ -163,7 +172,7 @@ static void reserve_over_max_alloc(ocl_dev *dev)
           (unsigned long long)dev->desc.max_alloc, ardiff_last_error());
     CHECK(dev->gemm_tmp_bytes == before, "the reserved buffer changed");
     dev->desc.max_alloc = max_alloc;
-    dev->cpu_kernels = tiled;
+    ocl_dev_set_variants(dev, &saved);
 }
 
 int main(int argc, char **argv)
@@ -175,8 +184,8 @@ int main(int argc, char **argv)
         ocl_gemm_args plan[NSHAPES];
         for (int i = 0; i < NSHAPES; i++) layout(&SHAPES[i], &plan[i]);
         for (int tiled = 0; tiled <= 1; tiled++) {
-            /* reserved for the kernel set in use: shapes that run tiled need no temporary */
-            devs[d]->cpu_kernels = tiled;
+            /* reserved for the variant in use: shapes that run tiled need no temporary */
+            use_gemm(devs[d], tiled ? OCL_GEMM_TILED : OCL_GEMM_CLBLAST);
             CHECK(!ku_failed(ocl_gemm_reserve(devs[d], plan, NSHAPES), "ocl_gemm_reserve"),
                   "reserve");
             size_t reserved = devs[d]->gemm_tmp_bytes;

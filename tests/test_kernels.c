@@ -2,7 +2,7 @@
  *
  * With several devices (--devices all --require 2 under POCL_DEVICES="pthread pthread") the
  * suite runs on each and every output must be identical across devices (memcmp of a record of
- * all outputs). Both kernel sets (ocl_pick_kernels: gpu, cpu) run on every device, each
+ * all outputs). Both kernel sets (variants.h: gpu, cpu) run on every device, each
  * against the references. No OpenCL device: the test FAILS.
  * Usage: test_kernels [--devices SPEC] [--require N]
  */
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "ref/kernel_suite.h"
+#include "selftest/kernel_suite.h"
 #include "ref/kutil.h"
 
 int main(int argc, char **argv)
@@ -21,13 +21,18 @@ int main(int argc, char **argv)
     memset(dg, 0, sizeof dg);
     CHECK(ku_open_devices(argc, argv, devs, &nd) == 0, "no usable OpenCL device: the kernel suite "
           "needs one (e.g. PoCL: apt-get install pocl-opencl-icd)");
-    /* both kernel sets (ocl_pick_kernels) on every device: each against the C references, and
+    /* both kernel sets (variants.h) on every device: each against the C references, and
      * bit-identical across devices within a set */
-    for (int set = 0; set <= 1; set++) {
+    for (int set = OCL_SET_GPU; set <= OCL_SET_CPU; set++) {
         const char *name = set ? "cpu" : "gpu";
+        ocl_variants table;
+        ocl_variants_of_set(set, &table);
         for (int i = 0; i < nd; i++) {
             int before = check_failed;
-            devs[i]->cpu_kernels = set;
+            if (ku_failed(ocl_dev_set_variants(devs[i], &table), "ocl_dev_set_variants")) {
+                check_failed++;
+                continue;
+            }
             memset(&dg[i], 0, sizeof dg[i]);
             kernel_suite_run(devs[i], &dg[i]);
             printf("device %d (%s), %s kernel set: %d failures, %zu output bytes recorded\n",

@@ -9,26 +9,17 @@
 
 #include "check.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "engine/mbr.h"
 
 static int close_rel(double a, double b) { return fabs(a - b) <= 1e-12 * fmax(1.0, fabs(b)); }
 
 static cJSON *load_cases(void)
 {
-    FILE *f = fopen(check_fixture("mbr/cases.json"), "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = buf ? fread(buf, 1, (size_t)n, f) : 0;
-    fclose(f);
-    cJSON *root = NULL;
-    if (buf && got == (size_t)n) {
-        buf[n] = '\0';
-        root = cJSON_Parse(buf);
-    }
+    char *buf = NULL;
+    size_t n = 0;
+    ad_file_read(check_fixture("mbr/cases.json"), "fixture", AD_FILE_MAX_VOCAB, &buf, &n);
+    cJSON *root = buf ? cJSON_Parse(buf) : NULL;
     free(buf);
     return root;
 }

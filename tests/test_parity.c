@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "core/file.h"
 #include "engine/safetensors.h"
 
 #define MAX_STEPS 16
@@ -62,20 +63,6 @@ static void capture_free(capture *c)
     memset(c, 0, sizeof *c);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
-    if (b) b[n] = '\0';
-    fclose(f);
-    return b;
-}
-
 static const float *tensor_f32(const ad_safetensors *st, const char *name, size_t *numel)
 {
     const ad_st_tensor *t = ad_st_find(st, name);
@@ -124,7 +111,9 @@ static int fixture_open(fixture *fx, const char *name)
     memset(fx, 0, sizeof *fx);
     fx->name = name;
     snprintf(path, sizeof path, "%s/golden.json", name);
-    char *txt = slurp(check_fixture(path));
+    char *txt = NULL;
+    size_t txt_len = 0;
+    ad_file_read(check_fixture(path), "fixture", AD_FILE_MAX_VOCAB, &txt, &txt_len);
     CHECK(txt != NULL, "%s: cannot read %s", name, check_fixture(path));
     if (!txt) return -1;
     fx->json = cJSON_Parse(txt);

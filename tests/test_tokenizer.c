@@ -10,30 +10,10 @@
 
 #include "check.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "engine/tokenizer.h"
 
 #define MAX_IDS 4096
-
-static char *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *size = (size_t)n;
-    }
-    return buf;
-}
 
 /* Hex string -> bytes (the goldens carry the exact bytes, NULs included). */
 static size_t unhex(const char *hex, char *out)
@@ -85,7 +65,8 @@ static void check_golden_line(const ad_tokenizer *tok, const cJSON *rec, int lin
 static int test_goldens(const ad_tokenizer *tok)
 {
     size_t size = 0;
-    char *data = read_all(check_fixture("tokenizer/golden.jsonl"), &size);
+    char *data = NULL;
+    ad_file_read(check_fixture("tokenizer/golden.jsonl"), "fixture", AD_FILE_MAX_VOCAB, &data, &size);
     CHECK(data != NULL, "cannot read %s", check_fixture("tokenizer/golden.jsonl"));
     if (!data)
         return 0;
@@ -277,7 +258,8 @@ static void test_api(const ad_tokenizer *tok)
 static void test_sentence_case(void)
 {
     size_t size = 0;
-    char *data = read_all(check_fixture("tokenizer/sentence_case.jsonl"), &size);
+    char *data = NULL;
+    ad_file_read(check_fixture("tokenizer/sentence_case.jsonl"), "fixture", AD_FILE_MAX_VOCAB, &data, &size);
     CHECK(data != NULL, "cannot read sentence_case.jsonl");
     int n = 0;
     for (char *p = data, *nl; data && *p; p = nl + 1) {

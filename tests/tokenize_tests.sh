@@ -4,22 +4,8 @@
 # Needs no OpenCL device. The BPE model is the golden vocabulary of tests/fixtures/bpe (made by
 # tools/make_bpe_goldens.py); the expected ids and tokens below are Hugging Face tokenizers
 # 0.13.2's on that vocabulary.
-set -u
-bin=$1
-src=${ARDIFF_SOURCE_DIR:?}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect() { # expect DESCRIPTION COMMAND...: command must succeed
-  local d=$1; shift
-  if "$@"; then ok; else bad "$d"; fi
-}
-same() { # same DESCRIPTION GOT WANT
-  if [ "$2" == "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi
-}
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh" "$@"
 
 # A byte-level BPE model directory: the tokenizer files and a model.ini (no weights needed).
 bpe=$tmp/bpe
@@ -133,5 +119,4 @@ same "wordpiece decode skips [CLS] [SEP] [PAD]" "$(echo "6 $ids 7 0" | "$bin" to
   "hello, world!"
 same "empty input: no output" "$("$bin" tokenize "$wp" </dev/null)" ""
 
-echo "tokenize_tests: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary tokenize_tests

@@ -6,13 +6,14 @@
 #   gpu_recipe CALLER TASK BATCH   sets DIR (the data folder under ../shared/data or .gpu/data),
 #                                  VOCAB (the vocab.txt the task's models use, relative to the
 #                                  repository root) and RECIPE (the trainer flags), or prints one
-#                                  line ("CALLER: unknown task ...") and returns 2
-#   GPU_RECIPE_TASKS               the registry's task names
+#                                  line ("CALLER: unknown task ...", or "... has no training
+#                                  recipe") and returns 2
+#   GPU_RECIPE_TASKS               the names of the registry's tasks with a training recipe
 #
 # Callers add --seed, --schedule, --device and the run's own options. Needs python3 (the
 # standard library only: the registry imports nothing else).
 GPU_RECIPE_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-GPU_RECIPE_TASKS=$(cd "$GPU_RECIPE_TOOLS" && python3 -m ardiff_ref.tasks --names)
+GPU_RECIPE_TASKS=$(cd "$GPU_RECIPE_TOOLS" && python3 -m ardiff_ref.tasks --names --trainable)
 gpu_recipe() {
   local out
   out=$(cd "$GPU_RECIPE_TOOLS" && python3 -m ardiff_ref.tasks --recipe "$2" "$3" --caller "$1") \

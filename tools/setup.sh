@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 PKGS=(build-essential cmake pkg-config git ocl-icd-opencl-dev opencl-headers ocl-icd-libopencl1
       pocl-opencl-icd clinfo libclblast-dev libiniparser-dev libcjson-dev libopenblas-dev
       python3 python3-numpy python3-torch python3-pytest python3-venv python3-matplotlib
-      default-jre-headless)
+      default-jre-headless openmpi-bin libopenmpi-dev mesa-opencl-icd)
+# mesa-opencl-icd: Mesa's rusticl, a third OpenCL implementation the device tests run on (on
+# llvmpipe, the CPU). It lists no device unless RUSTICL_ENABLE names a driver, so it changes no
+# default device; tests/run.sh sets RUSTICL_ENABLE=llvmpipe for its own step only (docs/devices.md).
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -31,13 +34,13 @@ echo "setup: built $BUILD/ardiff" >&2
 # Metric packages (tools/ardiff_ref/metrics.py) from PyPI, pinned, in a venv that sees Debian's
 # torch/numpy (never pip into the system Python). Java (above) runs coco-caption's PTB tokenizer.
 PYENV="$BUILD/pyenv"
-PY_PKGS="sacrebleu==2.6.0 rouge-score==0.1.2 pycocoevalcap==1.2"
+PY_PKGS="sacrebleu==2.6.0 rouge-score==0.1.2 pycocoevalcap==1.2 sacremoses==0.1.1"
 if [ "$(cat "$PYENV/.ardiff-pkgs" 2>/dev/null)" != "$PY_PKGS" ]; then
   [ -x "$PYENV/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$PYENV"
   "$PYENV/bin/python" -m pip install -q --disable-pip-version-check $PY_PKGS
   echo "$PY_PKGS" > "$PYENV/.ardiff-pkgs"
 fi
-"$PYENV/bin/python" -c 'import sacrebleu, rouge_score, pycocoevalcap, numpy, torch
+"$PYENV/bin/python" -c 'import sacrebleu, rouge_score, pycocoevalcap, sacremoses, numpy, torch
 assert all(m.__file__.startswith("/usr/lib/python3/") for m in (numpy, torch)), "pip shadowed Debian numpy/torch"'
 echo "setup: python venv $PYENV ($PY_PKGS)" >&2
 

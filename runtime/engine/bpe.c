@@ -13,41 +13,6 @@
 const char *const ad_bpe_special_names[AD_BPE_N_SPECIAL] = {"<pad>", "<s>", "</s>", "<unk>",
                                                              "<mask>"};
 
-/* ---- token table: string -> id ------------------------------------------------------------ */
-
-static uint32_t hash_bytes(const char *s, size_t len)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
-
-int32_t bpe_lookup(const ad_bpe *bpe, const char *s, size_t len)
-{
-    for (uint32_t i = hash_bytes(s, len) & bpe->tok_mask;; i = (i + 1) & bpe->tok_mask) {
-        int32_t id = bpe->tok_slots[i];
-        if (id < 0)
-            return -1;
-        if (bpe->lens[id] == len && memcmp(bpe->tokens[id], s, len) == 0)
-            return id;
-    }
-}
-
-int32_t bpe_insert(ad_bpe *bpe, int32_t id)
-{
-    const char *s = bpe->tokens[id];
-    size_t len = bpe->lens[id];
-    uint32_t i = hash_bytes(s, len) & bpe->tok_mask;
-    for (; bpe->tok_slots[i] >= 0; i = (i + 1) & bpe->tok_mask) {
-        int32_t other = bpe->tok_slots[i];
-        if (bpe->lens[other] == len && memcmp(bpe->tokens[other], s, len) == 0)
-            return other;
-    }
-    bpe->tok_slots[i] = id;
-    return -1;
-}
-
 /* ---- merge table: (left id, right id) -> (rank, merged id) -------------------------------- */
 
 static uint32_t hash_pair(int32_t a, int32_t b)
@@ -80,17 +45,17 @@ void bpe_put_merge(ad_bpe *bpe, int32_t a, int32_t b, int32_t rank, int32_t merg
 
 /* ---- accessors ------------------------------------------------------------------------------ */
 
-int ad_bpe_vocab_size(const ad_bpe *bpe) { return bpe->n; }
+int ad_bpe_vocab_size(const ad_bpe *bpe) { return bpe->vocab.n; }
 int ad_bpe_merge_count(const ad_bpe *bpe) { return bpe->n_merges; }
 
 int32_t ad_bpe_id(const ad_bpe *bpe, const char *token)
 {
-    return bpe_lookup(bpe, token, strlen(token));
+    return ad_vocabmap_find(&bpe->vocab, token, strlen(token));
 }
 
 const char *ad_bpe_token(const ad_bpe *bpe, int32_t id)
 {
-    return (id >= 0 && id < bpe->n) ? bpe->tokens[id] : NULL;
+    return ad_vocabmap_token(&bpe->vocab, id);
 }
 
 int ad_bpe_is_special(const ad_bpe *bpe, int32_t id)
@@ -253,17 +218,17 @@ ardiff_status ad_bpe_encode(const ad_bpe *bpe, const char *text, size_t len, int
     uint32_t *cps = malloc(sizeof(uint32_t) * (len + 1));
     if (!cps)
         return ad_fail(ARDIFF_E_OOM, "tokenizer: out of memory for %zu bytes of text", len);
-    size_t bad = 0;
-    long n = ad_utf8_decode(text, len, cps, &bad);
-    if (n < 0) {
+    size_t n = 0;
+    ardiff_status st = ad_utf8_decode_text(text, len, cps, &n);
+    if (st != ARDIFF_OK) {
         free(cps);
-        return ad_fail(ARDIFF_E_FORMAT, "invalid UTF-8 at byte %zu", bad);
+        return st;
     }
     workspace w = {0};
     int count = 0, ok = 1;
     size_t byte = 0;
-    for (size_t i = 0; i < (size_t)n && ok;) {
-        size_t end = bpe_piece_end(cps, (size_t)n, i), bytes = 0;
+    for (size_t i = 0; i < n && ok;) {
+        size_t end = bpe_piece_end(cps, n, i), bytes = 0;
         for (; i < end; i++)
             bytes += (size_t)utf8_len(cps[i]);
         ok = encode_piece(bpe, &w, (const unsigned char *)text + byte, bytes, ids, max_ids,
@@ -301,8 +266,8 @@ static size_t next_cp(const char *s, uint32_t *cp)
  * stands for no byte, the token's own UTF-8. */
 static size_t token_bytes(const ad_bpe *bpe, int32_t id, unsigned char *out)
 {
-    const char *t = bpe->tokens[id];
-    size_t len = bpe->lens[id], w = 0;
+    const char *t = bpe->vocab.tokens[id];
+    size_t len = bpe->vocab.lens[id], w = 0;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         size_t k = next_cp(t + i, &cp);
@@ -317,31 +282,11 @@ static size_t token_bytes(const ad_bpe *bpe, int32_t id, unsigned char *out)
     return w;
 }
 
-/* Python's s.replace(from, "") in place; returns the new length. */
-static size_t remove_all(char *s, size_t n, const char *from)
-{
-    size_t fl = strlen(from), r = 0, w = 0;
-    while (r < n) {
-        if (r + fl <= n && memcmp(s + r, from, fl) == 0)
-            r += fl;
-        else
-            s[w++] = s[r++];
-    }
-    s[w] = '\0';
-    return w;
-}
-
 ardiff_status ad_bpe_decode(const ad_bpe *bpe, const int32_t *ids, int n, int strip_special,
                             char *out, size_t cap, size_t *len)
 {
     size_t need = 0;
-    for (int i = 0; i < n; i++) {
-        if (ids[i] < 0 || ids[i] >= bpe->n)
-            return ad_fail(ARDIFF_E_INVALID_ARG,
-                           "decode: token id %d at position %d is outside the vocabulary (%d)",
-                           (int)ids[i], i, (int)bpe->n);
-        need += bpe->lens[ids[i]];
-    }
+    AD_TRY(ad_vocabmap_check_ids(&bpe->vocab, ids, n, &need));
     unsigned char *raw = malloc(need + 1);
     char *s = malloc(3 * need + 1); /* an invalid byte becomes U+FFFD: 3 bytes */
     if (!raw || !s) {
@@ -356,15 +301,6 @@ ardiff_status ad_bpe_decode(const ad_bpe *bpe, const int32_t *ids, int n, int st
     s[w] = '\0';
     free(raw);
     for (int k = 0; strip_special && k < AD_BPE_N_SPECIAL; k++)
-        w = remove_all(s, w, ad_bpe_special_names[k]);
-    if (len)
-        *len = w;
-    if (w + 1 > cap) {
-        free(s);
-        return ad_fail(ARDIFF_E_INVALID_ARG, "decode: output needs %zu bytes, buffer has %zu",
-                       w + 1, cap);
-    }
-    memcpy(out, s, w + 1);
-    free(s);
-    return ARDIFF_OK;
+        w = ad_text_replace_all(s, w, ad_bpe_special_names[k], "");
+    return ad_text_hand_out(s, w, out, cap, len);
 }

@@ -3,6 +3,7 @@
 #define ARDIFF_ENGINE_BPE_INTERNAL_H
 
 #include "bpe.h"
+#include "vocabmap.h"
 
 #define BPE_MAP_CHARS 0x144 /* the byte-level characters are below U+0144 */
 
@@ -14,11 +15,7 @@ typedef struct bpe_merge {
 
 struct ad_bpe {
     char *strings;          /* every token, NUL-terminated, back to back */
-    char **tokens;          /* [n] into strings */
-    uint32_t *lens;         /* [n] byte lengths */
-    int32_t n;
-    int32_t *tok_slots;     /* open-addressing table of ids, -1 = empty */
-    uint32_t tok_mask;      /* its size - 1 (a power of two) */
+    ad_vocabmap vocab;      /* tokens point into strings */
     bpe_merge *merges;      /* open-addressing table of merges */
     uint32_t merge_mask;
     int32_t n_merges;       /* merges.txt lines (a repeated pair counts each time) */
@@ -27,9 +24,6 @@ struct ad_bpe {
     int32_t special[AD_BPE_N_SPECIAL]; /* ids of ad_bpe_special_names, -1 if absent */
 };
 
-int32_t bpe_lookup(const ad_bpe *bpe, const char *s, size_t len);
-/* Adds id to the token table; returns the id that already has its string, or -1. */
-int32_t bpe_insert(ad_bpe *bpe, int32_t id);
 /* Sets the merge of (a, b); a pair already present takes the new rank and result. */
 void bpe_put_merge(ad_bpe *bpe, int32_t a, int32_t b, int32_t rank, int32_t merged);
 /* End (exclusive) of the pre-tokenizer piece that starts at cps[i], i < n. */

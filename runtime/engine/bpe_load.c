@@ -10,14 +10,6 @@
 #include "core/file.h"
 #include "utf8.h"
 
-static uint32_t table_size(size_t n)
-{
-    uint32_t size = 16;
-    while (size < 2 * n)
-        size <<= 1;
-    return size;
-}
-
 static int valid_utf8(const char *s, size_t len)
 {
     return ad_utf8_decode(s, len, NULL, NULL) >= 0;
@@ -57,15 +49,9 @@ static ardiff_status alloc_vocab(ad_bpe *bpe, const cJSON *root, const char *pat
     int32_t n = 0;
     for (const cJSON *c = root->child; c; c = c->next, n++)
         bytes += strlen(c->string) + 1;
-    bpe->n = n;
-    bpe->tok_mask = table_size((size_t)n) - 1;
     bpe->strings = malloc(bytes ? bytes : 1);
-    bpe->tokens = calloc((size_t)n, sizeof(char *));
-    bpe->lens = calloc((size_t)n, sizeof(uint32_t));
-    bpe->tok_slots = malloc(sizeof(int32_t) * (bpe->tok_mask + 1));
-    if (!bpe->strings || !bpe->tokens || !bpe->lens || !bpe->tok_slots)
+    if (ad_vocabmap_init(&bpe->vocab, n) != 0 || !bpe->strings)
         return ad_fail(ARDIFF_E_OOM, "%s: out of memory for %d tokens", path, (int)n);
-    memset(bpe->tok_slots, 0xff, sizeof(int32_t) * (bpe->tok_mask + 1)); /* all -1 */
     return ARDIFF_OK;
 }
 
@@ -80,24 +66,27 @@ static ardiff_status add_token(ad_bpe *bpe, const cJSON *c, size_t *used, const 
         return ad_fail(ARDIFF_E_FORMAT, "%s: empty token", path);
     if (!valid_utf8(t, len))
         return ad_fail(ARDIFF_E_FORMAT, "%s: a token is not valid UTF-8", path);
-    if (!(v >= 0 && v < bpe->n && v == (double)(int32_t)v))
+    ad_vocabmap *vm = &bpe->vocab;
+    if (!(v >= 0 && v < vm->n && v == (double)(int32_t)v))
         return ad_fail(ARDIFF_E_FORMAT, "%s: token \"%s\": the id is not an integer in "
-                       "[0, %d)", path, show(t, b1), (int)bpe->n);
+                       "[0, %d)", path, show(t, b1), (int)vm->n);
     int32_t id = (int32_t)v;
-    if (bpe->tokens[id])
+    if (vm->tokens[id])
         return ad_fail(ARDIFF_E_FORMAT, "%s: id %d is given twice (\"%s\" and \"%s\")",
-                       path, (int)id, show(bpe->tokens[id], b1), show(t, b2));
-    bpe->tokens[id] = memcpy(bpe->strings + *used, t, len + 1);
-    bpe->lens[id] = (uint32_t)len;
+                       path, (int)id, show(vm->tokens[id], b1), show(t, b2));
+    vm->tokens[id] = memcpy(bpe->strings + *used, t, len + 1);
+    vm->lens[id] = (uint32_t)len;
     *used += len + 1;
-    int32_t dup = bpe_insert(bpe, id);
+    int32_t dup = ad_vocabmap_add(vm, id);
     if (dup >= 0)
         return ad_fail(ARDIFF_E_FORMAT, "%s: token \"%s\" is given twice", path, show(t, b1));
     return ARDIFF_OK;
 }
 
-static ardiff_status parse_vocab(ad_bpe *bpe, const char *data, size_t size, const char *path)
+static ardiff_status parse_vocab(ad_bpe *bpe, char *data, size_t size, const char *path)
 {
+    if (size == 0)
+        return ad_fail(ARDIFF_E_FORMAT, "%s: empty file", path);
     if (memchr(data, '\0', size)) /* cJSON would keep it inside a string, cutting the token */
         return ad_fail(ARDIFF_E_FORMAT, "%s: NUL byte at offset %zu", path,
                        (size_t)((const char *)memchr(data, '\0', size) - data));
@@ -121,17 +110,6 @@ static ardiff_status parse_vocab(ad_bpe *bpe, const char *data, size_t size, con
     return st;
 }
 
-static ardiff_status load_vocab(ad_bpe *bpe, const char *path)
-{
-    char *data = NULL;
-    size_t size = 0;
-    AD_TRY(ad_file_read(path, "vocab.json", AD_FILE_MAX_VOCAB, &data, &size));
-    ardiff_status st = size == 0 ? ad_fail(ARDIFF_E_FORMAT, "%s: empty file", path)
-                                 : parse_vocab(bpe, data, size, path);
-    free(data);
-    return st;
-}
-
 /* ---- merges.txt --------------------------------------------------------------------------- */
 
 /* One line "a b" (NUL-terminated, at most its own length of scratch for "ab"). */
@@ -148,8 +126,9 @@ static ardiff_status add_merge(ad_bpe *bpe, char *line, char *scratch, const cha
     size_t la = (size_t)(sp - line), lb = len - la - 1;
     memcpy(scratch, line, la);
     memcpy(scratch + la, sp + 1, lb);
-    int32_t a = bpe_lookup(bpe, line, la), b = bpe_lookup(bpe, sp + 1, lb);
-    int32_t ab = bpe_lookup(bpe, scratch, la + lb);
+    int32_t a = ad_vocabmap_find(&bpe->vocab, line, la);
+    int32_t b = ad_vocabmap_find(&bpe->vocab, sp + 1, lb);
+    int32_t ab = ad_vocabmap_find(&bpe->vocab, scratch, la + lb);
     const char *missing = a < 0 ? "left half" : b < 0 ? "right half" : ab < 0 ? "result" : NULL;
     if (missing)
         return ad_fail(ARDIFF_E_FORMAT, "%s:%ld: merge \"%s\": its %s is not in the "
@@ -163,7 +142,7 @@ static ardiff_status parse_merges(ad_bpe *bpe, char *data, size_t size, const ch
     size_t lines = 0;
     for (size_t i = 0; i < size; i++)
         lines += data[i] == '\n';
-    bpe->merge_mask = table_size(lines + 1) - 1;
+    bpe->merge_mask = ad_vocabmap_table_size(lines + 1) - 1;
     bpe->merges = malloc(sizeof(bpe_merge) * (bpe->merge_mask + 1));
     char *scratch = malloc(size + 1);
     ardiff_status st = ARDIFF_OK;
@@ -187,12 +166,15 @@ static ardiff_status parse_merges(ad_bpe *bpe, char *data, size_t size, const ch
     return st;
 }
 
-static ardiff_status load_merges(ad_bpe *bpe, const char *path)
+typedef ardiff_status (*parse_fn)(ad_bpe *bpe, char *data, size_t size, const char *path);
+
+/* Reads one tokenizer file whole (what: its name in messages) and parses it into bpe. */
+static ardiff_status load_file(ad_bpe *bpe, const char *path, const char *what, parse_fn parse)
 {
     char *data = NULL;
     size_t size = 0;
-    AD_TRY(ad_file_read(path, "merges.txt", AD_FILE_MAX_VOCAB, &data, &size));
-    ardiff_status st = parse_merges(bpe, data, size, path);
+    AD_TRY(ad_file_read(path, what, AD_FILE_MAX_VOCAB, &data, &size));
+    ardiff_status st = parse(bpe, data, size, path);
     free(data);
     return st;
 }
@@ -204,7 +186,7 @@ static void fill_maps(ad_bpe *bpe)
     for (int b = 0; b < 256; b++) {
         char u[4];
         int k = ad_utf8_encode(ad_bpe_byte_char((unsigned char)b), u);
-        bpe->byte_id[b] = bpe_lookup(bpe, u, (size_t)k);
+        bpe->byte_id[b] = ad_vocabmap_find(&bpe->vocab, u, (size_t)k);
     }
     for (uint32_t cp = 0; cp < BPE_MAP_CHARS; cp++)
         bpe->char_byte[cp] = (int16_t)ad_bpe_char_byte(cp);
@@ -218,9 +200,9 @@ ardiff_status ad_bpe_load(const char *vocab_path, const char *merges_path, ad_bp
     ad_bpe *bpe = calloc(1, sizeof *bpe);
     if (!bpe)
         return ad_fail(ARDIFF_E_OOM, "out of memory");
-    ardiff_status st = load_vocab(bpe, vocab_path);
+    ardiff_status st = load_file(bpe, vocab_path, "vocab.json", parse_vocab);
     if (st == ARDIFF_OK)
-        st = load_merges(bpe, merges_path);
+        st = load_file(bpe, merges_path, "merges.txt", parse_merges);
     if (st != ARDIFF_OK) {
         ad_bpe_free(bpe);
         return st;
@@ -235,9 +217,7 @@ void ad_bpe_free(ad_bpe *bpe)
     if (!bpe)
         return;
     free(bpe->strings);
-    free(bpe->tokens);
-    free(bpe->lens);
-    free(bpe->tok_slots);
+    ad_vocabmap_free(&bpe->vocab);
     free(bpe->merges);
     free(bpe);
 }

@@ -16,7 +16,7 @@
 #include "engine/devmem.h"
 #include "engine/schedule.h"
 #include "engine/wstore.h"
-#include "ocl/ocl.h"
+#include "ocl/dev.h"
 
 #define ROUND_SCRATCH_FLOATS (16u << 20) /* clamping scores [chunk, V]: 64 MiB at most */
 
@@ -37,6 +37,7 @@ struct ad_fwd {
     ocl_buf *tab, *row_in, *row_cand;
     ocl_buf *z, *x0, *x0c, *hres, *hn, *wide, *qkv, *att, *ff, *ffg, *temb, *tm, *R, *ids, *scores;
     ocl_buf *ones;       /* time_att = 0: int32 [N] of 1, the self-attention's (no-op) mask */
+    char kernels[256];   /* the device's kernel-variant table, one line (ad_fwd_kernels) */
 };
 
 /* Makes a group of weights readable at f->w's offsets (wstore.h). */
@@ -108,6 +109,28 @@ static int gemm_shapes(const ad_fwd *f, ocl_gemm_args *s)
 }
 
 /* Rows of the clamping score scratch [chunk, V]: at most ROUND_SCRATCH_FLOATS floats. */
+void ad_fwd_tune_shapes(const ad_model_config *c, int k, const char *what, ocl_tune_shapes *s)
+{
+    memset(s, 0, sizeof *s);
+    s->k = k < 1 ? 1 : k < 10 ? k : 10; /* keeps a tuning to seconds */
+    s->N = c->tgt_len;
+    s->S = c->max_src_len;
+    s->h = c->hidden_size;
+    s->heads = c->decoder_heads;
+    s->ff = c->encoder_intermediate_size; /* the decoder's feed-forward size too */
+    s->d = c->in_channels;
+    s->V = c->vocab_size;
+    snprintf(s->what, sizeof s->what, "%s", what);
+}
+
+/* the device's kernel tuning on this model's shapes at its first generation (ocl/tune.h) */
+static ardiff_status tune_first_use(ad_fwd *f)
+{
+    ocl_tune_shapes s;
+    ad_fwd_tune_shapes(f->c, f->rows_max, "the first generation's model", &s);
+    return ocl_tune_first_use(f->dev, &s);
+}
+
 static void plan_round_chunk(ad_fwd *f)
 {
     size_t M = (size_t)f->rows_max * f->N;
@@ -184,7 +207,7 @@ static ardiff_status check_memory(ad_fwd *f, const ad_weights *w, ardiff_precisi
     size_t tmp = 0;
     AD_TRY(ocl_gemm_temp_bytes(f->dev, s, gemm_shapes(f, s), &tmp));
     items[n++] = (ad_mem_item){"CLBlast temporary", tmp, AD_MEM_ROWS};
-    return ad_devmem_check(&f->dev->desc, items, n, f->src_rows_max,
+    return ad_devmem_check(ocl_dev_desc(f->dev), items, n, f->src_rows_max,
                            f->rows_max / f->src_rows_max);
 }
 
@@ -248,18 +271,12 @@ ardiff_status ad_fwd_create(int index, const ad_model_config *c, const ad_weight
     f->S_max = c->max_src_len;
     f->steps_max = steps_max;
 
-    ardiff_device_desc *all = NULL;
-    int n = 0;
-    char opts[512];
-    ardiff_status st = ardiff_devices_list(&all, &n);
-    if (st == ARDIFF_OK && (index < 0 || index >= n))
-        st = ad_fail(ARDIFF_E_NO_DEVICE, "device index %d out of range", index);
-    if (st == ARDIFF_OK) st = ops_build_options(&all[index], opts, sizeof opts);
-    free(all);
-    if (st == ARDIFF_OK) st = ocl_dev_open(index, opts, &f->dev);
+    ardiff_status st = ocl_dev_open(index, &f->dev);
+    if (st == ARDIFF_OK) st = tune_first_use(f);
+    if (st == ARDIFF_OK)
+        st = ocl_variants_format(ocl_dev_variants(f->dev), f->kernels, sizeof f->kernels);
     if (st == ARDIFF_OK) plan_round_chunk(f);
     if (st == ARDIFF_OK) st = check_memory(f, w, precision);
-    if (st == ARDIFF_OK) st = ops_warmup(f->dev);
     if (st == ARDIFF_OK) st = plan_buffers(f);
     if (st == ARDIFF_OK) st = upload_constants(f, w, precision);
     if (st == ARDIFF_OK) st = ocl_finish(f->dev);
@@ -284,7 +301,8 @@ void ad_fwd_free(ad_fwd *f)
     free(f);
 }
 
-const ardiff_device_desc *ad_fwd_device(const ad_fwd *f) { return &f->dev->desc; }
+const ardiff_device_desc *ad_fwd_device(const ad_fwd *f) { return ocl_dev_desc(f->dev); }
+const char *ad_fwd_kernels(const ad_fwd *f) { return f->kernels; }
 ardiff_status ad_fwd_sync(ad_fwd *f) { return ocl_finish(f->dev); }
 
 /* ---- encoder ------------------------------------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include "engine/config.h"
 #include "engine/weights.h"
 #include "ocl/ops.h"
+#include "ocl/tune.h"
 
 typedef struct ad_fwd ad_fwd;
 
@@ -22,6 +23,11 @@ ardiff_status ad_fwd_create(int index, const ad_model_config *cfg, const ad_weig
                             int steps_max, ad_fwd **out);
 void ad_fwd_free(ad_fwd *f);
 const ardiff_device_desc *ad_fwd_device(const ad_fwd *f);
+/* The device's kernel-variant table as one line (ocl_variants_format), fixed after create. */
+const char *ad_fwd_kernels(const ad_fwd *f);
+/* The shapes a kernel tuning of the model times (ocl/tune.h): one decoder step of k candidates
+ * (capped at 10), the model's lengths and sizes; `what` says where they come from. */
+void ad_fwd_tune_shapes(const ad_model_config *c, int k, const char *what, ocl_tune_shapes *s);
 /* Waits until the device has finished everything enqueued. */
 ardiff_status ad_fwd_sync(ad_fwd *f);
 

@@ -91,6 +91,11 @@ const ardiff_device_desc *ardiff_engine_device(const ardiff_engine *e, int i)
     return i >= 0 && i < e->ndev ? ad_fwd_device(e->fwd[i]) : NULL;
 }
 
+const char *ardiff_engine_kernels(const ardiff_engine *e, int i)
+{
+    return i >= 0 && i < e->ndev ? ad_fwd_kernels(e->fwd[i]) : NULL;
+}
+
 void ardiff_engine_set_trace(ardiff_engine *e, ardiff_trace_fn fn, void *user)
 {
     e->trace = fn;

@@ -93,14 +93,14 @@ static ardiff_status tokenize(const char *s, size_t len, cpbuf *cps, span **span
     span *sp = NULL;
     if (!a || !b)
         goto oom;
-    size_t bad = 0;
-    long n = ad_utf8_decode(s, len, a, &bad);
-    if (n < 0) {
+    size_t n = 0;
+    ardiff_status st = ad_utf8_decode_text(s, len, a, &n);
+    if (st != ARDIFF_OK) {
         free(a);
         free(b);
-        return ad_fail(ARDIFF_E_FORMAT, "invalid UTF-8 at byte %zu", bad);
+        return st;
     }
-    cpbuf x = {a, (size_t)n}, y = {b, 0};
+    cpbuf x = {a, n}, y = {b, 0};
     static const char *const entities[][2] = {{"<skipped>", ""}, {"-\n", ""}, {"\n", " "},
         {"&quot;", "\""}, {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}};
     for (size_t i = 0; i < sizeof entities / sizeof entities[0]; i++)

@@ -8,56 +8,17 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "utf8.h"
+#include "vocabmap.h"
 
 struct ad_tokenizer {
     char *buf;          /* the file's bytes; each token NUL-terminated in place */
-    char **tokens;      /* [n] */
-    uint32_t *lens;     /* [n] byte lengths */
-    int32_t n;
-    int32_t *slots;     /* open-addressing hash table of ids, -1 = empty */
-    uint32_t slot_mask; /* table size - 1 (a power of two) */
+    ad_vocabmap vocab;  /* tokens point into buf */
     int lowercase;
     int32_t special[5]; /* [PAD] [UNK] [CLS] [SEP] [MASK] (-1 if absent) */
 };
 
 enum { SP_PAD, SP_UNK, SP_CLS, SP_SEP, SP_MASK };
 static const char *const special_names[5] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
-
-/* ---- vocabulary hash table ---------------------------------------------------------------- */
-
-static uint32_t hash_bytes(const char *s, size_t len)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
-
-static int32_t lookup(const ad_tokenizer *tok, const char *s, size_t len)
-{
-    for (uint32_t i = hash_bytes(s, len) & tok->slot_mask;; i = (i + 1) & tok->slot_mask) {
-        int32_t id = tok->slots[i];
-        if (id < 0)
-            return -1;
-        if (tok->lens[id] == len && memcmp(tok->tokens[id], s, len) == 0)
-            return id;
-    }
-}
-
-/* Inserts id; returns the id already holding the same string, or -1. */
-static int32_t insert(ad_tokenizer *tok, int32_t id)
-{
-    const char *s = tok->tokens[id];
-    size_t len = tok->lens[id];
-    uint32_t i = hash_bytes(s, len) & tok->slot_mask;
-    for (; tok->slots[i] >= 0; i = (i + 1) & tok->slot_mask) {
-        int32_t other = tok->slots[i];
-        if (tok->lens[other] == len && memcmp(tok->tokens[other], s, len) == 0)
-            return other;
-    }
-    tok->slots[i] = id;
-    return -1;
-}
 
 /* ---- loading -------------------------------------------------------------------------------- */
 
@@ -69,9 +30,8 @@ static ardiff_status split_lines(ad_tokenizer *tok, size_t size, const char *pat
         lines += tok->buf[i] == '\n';
     if (size > 0 && tok->buf[size - 1] != '\n')
         lines++; /* last line without newline */
-    tok->tokens = malloc(sizeof(char *) * (size_t)lines);
-    tok->lens = malloc(sizeof(uint32_t) * (size_t)lines);
-    if (!tok->tokens || !tok->lens)
+    ad_vocabmap *v = &tok->vocab;
+    if (ad_vocabmap_init(v, lines) != 0)
         return ad_fail(ARDIFF_E_OOM, "%s: out of memory", path);
     char *p = tok->buf, *end = tok->buf + size;
     for (int32_t k = 0; k < lines; k++) {
@@ -80,47 +40,35 @@ static ardiff_status split_lines(ad_tokenizer *tok, size_t size, const char *pat
         if (e > p && e[-1] == '\r')
             e--;
         *e = '\0';
-        tok->tokens[k] = p;
-        tok->lens[k] = (uint32_t)(e - p);
+        v->tokens[k] = p;
+        v->lens[k] = (uint32_t)(e - p);
         p = nl ? nl + 1 : end;
     }
-    tok->n = lines;
     return ARDIFF_OK;
 }
 
 static ardiff_status check_and_index(ad_tokenizer *tok, const char *path)
 {
-    uint32_t size = 1;
-    while (size < 2u * (uint32_t)tok->n)
-        size <<= 1;
-    tok->slots = malloc(sizeof(int32_t) * size);
-    uint32_t *cps = malloc(sizeof(uint32_t) * 4096);
-    if (!tok->slots || !cps) {
-        free(cps);
-        return ad_fail(ARDIFF_E_OOM, "%s: out of memory", path);
-    }
-    memset(tok->slots, 0xff, sizeof(int32_t) * size); /* all -1 */
-    tok->slot_mask = size - 1;
+    ad_vocabmap *v = &tok->vocab;
     ardiff_status st = ARDIFF_OK;
-    for (int32_t id = 0; id < tok->n && st == ARDIFF_OK; id++) {
+    for (int32_t id = 0; id < v->n && st == ARDIFF_OK; id++) {
         size_t bad = 0;
-        if (tok->lens[id] == 0)
+        if (v->lens[id] == 0)
             st = ad_fail(ARDIFF_E_FORMAT, "%s:%d: empty token", path, id + 1);
-        else if (tok->lens[id] > 4096)
+        else if (v->lens[id] > 4096)
             st = ad_fail(ARDIFF_E_FORMAT, "%s:%d: token longer than 4096 bytes", path, id + 1);
-        else if (memchr(tok->tokens[id], '\0', tok->lens[id])) /* never matched, cuts output */
+        else if (memchr(v->tokens[id], '\0', v->lens[id])) /* never matched, cuts output */
             st = ad_fail(ARDIFF_E_FORMAT, "%s:%d: NUL byte in the token", path, id + 1);
-        else if (ad_utf8_decode(tok->tokens[id], tok->lens[id], cps, &bad) < 0)
+        else if (ad_utf8_decode(v->tokens[id], v->lens[id], NULL, &bad) < 0)
             st = ad_fail(ARDIFF_E_FORMAT, "%s:%d: invalid UTF-8 at byte %zu of the line",
                          path, id + 1, bad);
         else {
-            int32_t dup = insert(tok, id);
+            int32_t dup = ad_vocabmap_add(v, id);
             if (dup >= 0)
                 st = ad_fail(ARDIFF_E_FORMAT, "%s:%d: duplicate token \"%s\" (first on line %d)",
-                             path, id + 1, tok->tokens[id], dup + 1);
+                             path, id + 1, v->tokens[id], dup + 1);
         }
     }
-    free(cps);
     return st;
 }
 
@@ -143,7 +91,7 @@ ardiff_status ad_tokenizer_load(const char *vocab_path, int lowercase, ad_tokeni
         tok->special[s] = ad_tokenizer_id(tok, special_names[s]);
         if (tok->special[s] < 0 && s != SP_MASK)
             st = ad_fail(ARDIFF_E_FORMAT, "%s: missing special token %s (%d tokens read)",
-                         vocab_path, special_names[s], tok->n);
+                         vocab_path, special_names[s], tok->vocab.n);
     }
     if (st != ARDIFF_OK) {
         ad_tokenizer_free(tok);
@@ -158,22 +106,20 @@ void ad_tokenizer_free(ad_tokenizer *tok)
     if (!tok)
         return;
     free(tok->buf);
-    free(tok->tokens);
-    free(tok->lens);
-    free(tok->slots);
+    ad_vocabmap_free(&tok->vocab);
     free(tok);
 }
 
-int ad_tokenizer_vocab_size(const ad_tokenizer *tok) { return tok->n; }
+int ad_tokenizer_vocab_size(const ad_tokenizer *tok) { return tok->vocab.n; }
 
 int32_t ad_tokenizer_id(const ad_tokenizer *tok, const char *token)
 {
-    return lookup(tok, token, strlen(token));
+    return ad_vocabmap_find(&tok->vocab, token, strlen(token));
 }
 
 const char *ad_tokenizer_token(const ad_tokenizer *tok, int32_t id)
 {
-    return (id >= 0 && id < tok->n) ? tok->tokens[id] : NULL;
+    return ad_vocabmap_token(&tok->vocab, id);
 }
 
 int ad_tokenizer_is_special(const ad_tokenizer *tok, int32_t id)
@@ -265,10 +211,10 @@ static void wordpiece(const ad_tokenizer *tok, const uint32_t *w, size_t n, int3
         for (; end > start; end--) {
             size_t len = off[end] - off[start];
             if (start == 0) {
-                id = lookup(tok, bytes, len);
+                id = ad_vocabmap_find(&tok->vocab, bytes, len);
             } else {
                 memcpy(piece + 2, bytes + off[start], len);
-                id = lookup(tok, piece, len + 2);
+                id = ad_vocabmap_find(&tok->vocab, piece, len + 2);
             }
             if (id >= 0)
                 break;
@@ -328,32 +274,29 @@ ardiff_status ad_tokenizer_encode(const ad_tokenizer *tok, const char *text, siz
     *n_ids = 0;
     uint32_t *cps = malloc(sizeof(uint32_t) * (len + 1));
     uint32_t *norm = malloc(sizeof(uint32_t) * (5 * len + 1));
-    if (!cps || !norm) {
+    size_t n = 0;
+    ardiff_status st = (!cps || !norm) ? ad_fail(ARDIFF_E_OOM, "tokenizer: out of memory for "
+                                                 "%zu bytes of text", len)
+                                       : ad_utf8_decode_text(text, len, cps, &n);
+    if (st != ARDIFF_OK) {
         free(cps);
         free(norm);
-        return ad_fail(ARDIFF_E_OOM, "tokenizer: out of memory for %zu bytes of text", len);
-    }
-    size_t bad = 0;
-    long n = ad_utf8_decode(text, len, cps, &bad);
-    if (n < 0) {
-        free(cps);
-        free(norm);
-        return ad_fail(ARDIFF_E_FORMAT, "invalid UTF-8 at byte %zu", bad);
+        return st;
     }
     /* Special tokens spelled out in the raw text ("[SEP]", exact case) are kept whole, as
      * Hugging Face's added-token matching does before normalisation. */
     int count = 0;
     size_t seg = 0;
-    for (size_t i = 0; i < (size_t)n; i++) {
-        int32_t sp = special_at(tok, cps, i, (size_t)n);
+    for (size_t i = 0; i < n; i++) {
+        int32_t sp = special_at(tok, cps, i, n);
         if (sp < 0)
             continue;
         encode_plain(tok, cps + seg, i - seg, norm, ids, max_ids, &count);
         emit(sp, ids, max_ids, &count);
-        i += strlen(tok->tokens[sp]) - 1;
+        i += tok->vocab.lens[sp] - 1;
         seg = i + 1;
     }
-    encode_plain(tok, cps + seg, (size_t)n - seg, norm, ids, max_ids, &count);
+    encode_plain(tok, cps + seg, n - seg, norm, ids, max_ids, &count);
     free(cps);
     free(norm);
     *n_ids = count;
@@ -362,23 +305,6 @@ ardiff_status ad_tokenizer_encode(const ad_tokenizer *tok, const char *text, siz
 
 /* ---- decoding ------------------------------------------------------------------------------- */
 
-/* Python's s.replace(from, to) in place, for len(to) <= len(from). Returns the new length. */
-static size_t replace_all(char *s, size_t n, const char *from, const char *to)
-{
-    size_t fl = strlen(from), tl = strlen(to), r = 0, w = 0;
-    while (r < n) {
-        if (r + fl <= n && memcmp(s + r, from, fl) == 0) {
-            memcpy(s + w, to, tl);
-            w += tl;
-            r += fl;
-        } else {
-            s[w++] = s[r++];
-        }
-    }
-    s[w] = '\0';
-    return w;
-}
-
 /* Hugging Face's clean_up_tokenization, in its order. */
 static size_t clean_up_spaces(char *s, size_t n)
 {
@@ -386,30 +312,24 @@ static size_t clean_up_spaces(char *s, size_t n)
         {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"},
         {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-        n = replace_all(s, n, rules[i][0], rules[i][1]);
+        n = ad_text_replace_all(s, n, rules[i][0], rules[i][1]);
     return n;
 }
 
 ardiff_status ad_tokenizer_decode(const ad_tokenizer *tok, const int32_t *ids, int n,
                                   int skip_special, char *out, size_t cap, size_t *len)
 {
-    size_t need = 1;
-    for (int i = 0; i < n; i++) {
-        if (ids[i] < 0 || ids[i] >= tok->n)
-            return ad_fail(ARDIFF_E_INVALID_ARG,
-                           "decode: token id %d at position %d is outside the vocabulary (%d)",
-                           (int)ids[i], i, (int)tok->n);
-        need += tok->lens[ids[i]] + 1;
-    }
-    char *s = malloc(need);
+    size_t bytes = 0;
+    AD_TRY(ad_vocabmap_check_ids(&tok->vocab, ids, n, &bytes));
+    char *s = malloc(bytes + (size_t)n + 1); /* a space before each token, the NUL */
     if (!s)
         return ad_fail(ARDIFF_E_OOM, "decode: out of memory");
     size_t w = 0;
     for (int i = 0; i < n; i++) {
         if (skip_special && ad_tokenizer_is_special(tok, ids[i]))
             continue;
-        const char *t = tok->tokens[ids[i]];
-        size_t tl = tok->lens[ids[i]];
+        const char *t = tok->vocab.tokens[ids[i]];
+        size_t tl = tok->vocab.lens[ids[i]];
         if (w > 0 && tl >= 2 && t[0] == '#' && t[1] == '#') {
             t += 2; /* a continuation piece joins the previous one */
             tl -= 2;
@@ -421,16 +341,7 @@ ardiff_status ad_tokenizer_decode(const ad_tokenizer *tok, const int32_t *ids, i
     }
     s[w] = '\0';
     w = clean_up_spaces(s, w);
-    if (len)
-        *len = w;
-    if (w + 1 > cap) {
-        free(s);
-        return ad_fail(ARDIFF_E_INVALID_ARG, "decode: output needs %zu bytes, buffer has %zu",
-                       w + 1, cap);
-    }
-    memcpy(out, s, w + 1);
-    free(s);
-    return ARDIFF_OK;
+    return ad_text_hand_out(s, w, out, cap, len);
 }
 
 void ad_sentence_case(char *s)

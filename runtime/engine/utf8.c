@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/error.h"
 #include "unicode_tables.h"
 
 /* Length of the sequence a lead byte starts and the smallest code point it may encode. */
@@ -42,6 +43,16 @@ bad:
     if (bad_offset)
         *bad_offset = i;
     return -1;
+}
+
+ardiff_status ad_utf8_decode_text(const char *s, size_t len, uint32_t *cps, size_t *n)
+{
+    size_t bad = 0;
+    long k = ad_utf8_decode(s, len, cps, &bad);
+    *n = k < 0 ? 0 : (size_t)k;
+    if (k < 0)
+        return ad_fail(ARDIFF_E_FORMAT, "invalid UTF-8 at byte %zu", bad);
+    return ARDIFF_OK;
 }
 
 /* The sequence a lead byte starts: its continuation count and the range of its second byte

@@ -7,12 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ardiff.h"
+
 /* Decodes s[0..len) into cps (room for len code points suffices). Returns the number of code
  * points, or -1 if the bytes are not valid UTF-8 (as Python's strict decoder defines it:
  * no overlong forms, no surrogates, nothing above U+10FFFF, no truncated sequence); then
  * *bad_offset is the byte offset where the invalid sequence starts. cps may be NULL (count and
  * check only). */
 long ad_utf8_decode(const char *s, size_t len, uint32_t *cps, size_t *bad_offset);
+
+/* ad_utf8_decode for a text to tokenize: *n receives the number of code points; invalid UTF-8
+ * fails with ARDIFF_E_FORMAT, "invalid UTF-8 at byte N" (callers add the line number with
+ * ad_fail_prefix). */
+ardiff_status ad_utf8_decode_text(const char *s, size_t len, uint32_t *cps, size_t *n);
 
 /* Copies in[0..n) to out with every maximal invalid subsequence (the longest prefix of a
  * well-formed sequence, or else one byte) replaced by U+FFFD, as Rust's

@@ -44,6 +44,17 @@ static void add(plan *p, size_t *slot, long d0, long d1, const char *fmt, ...)
     e->optional = 0;
 }
 
+/* A two-layer MLP of the official model (Linear, activation, Linear: PREFIX.0 and PREFIX.2),
+ * in -> mid -> out. */
+static void add_mlp(plan *p, size_t *w0, size_t *b0, size_t *w2, size_t *b2, long in, long mid,
+                    long out, const char *prefix)
+{
+    add(p, w0, mid, in, "%s.0.weight", prefix);
+    add(p, b0, mid, 0, "%s.0.bias", prefix);
+    add(p, w2, out, mid, "%s.2.weight", prefix);
+    add(p, b2, out, 0, "%s.2.bias", prefix);
+}
+
 static void plan_encoder(plan *p, const ad_model_config *c, ad_weights *w)
 {
     long h = c->hidden_size, I = c->encoder_intermediate_size;
@@ -81,29 +92,20 @@ static void plan_decoder(plan *p, const ad_model_config *c, ad_weights *w)
     long H = c->decoder_heads, dh = h / H;
     w->has_up = d != h;
     w->has_down = o != h;
-    if (w->has_up) {
-        add(p, &w->up0_w, 2 * h, d, "input_up_proj.0.weight");
-        add(p, &w->up0_b, 2 * h, 0, "input_up_proj.0.bias");
-        add(p, &w->up2_w, h, 2 * h, "input_up_proj.2.weight");
-        add(p, &w->up2_b, h, 0, "input_up_proj.2.bias");
-    }
+    if (w->has_up)
+        add_mlp(p, &w->up0_w, &w->up0_b, &w->up2_w, &w->up2_b, d, 2 * h, h, "input_up_proj");
     add(p, &w->dec_pos, c->max_pos_len, h, "position_embeddings.weight");
     add(p, &w->dec_ln_g, h, 0, "LayerNorm.weight");
     add(p, &w->dec_ln_b, h, 0, "LayerNorm.bias");
-    if (!c->time_att) {
-        add(p, &w->tin0_w, 4 * ct, ct, "time_trans.0.weight");
-        add(p, &w->tin0_b, 4 * ct, 0, "time_trans.0.bias");
-        add(p, &w->tin2_w, h, 4 * ct, "time_trans.2.weight");
-        add(p, &w->tin2_b, h, 0, "time_trans.2.bias");
-    }
+    if (!c->time_att)
+        add_mlp(p, &w->tin0_w, &w->tin0_b, &w->tin2_w, &w->tin2_b, ct, 4 * ct, h, "time_trans");
     for (int l = 0; l < c->decoder_layers; l++) {
         ad_dec_layer_w *L = &w->dec[l];
         const char *b = "transformer_blocks";
         if (c->time_att) {
-            add(p, &L->t0_w, 4 * ct, ct, "%s.%d.time_trans.0.weight", b, l);
-            add(p, &L->t0_b, 4 * ct, 0, "%s.%d.time_trans.0.bias", b, l);
-            add(p, &L->t2_w, h, 4 * ct, "%s.%d.time_trans.2.weight", b, l);
-            add(p, &L->t2_b, h, 0, "%s.%d.time_trans.2.bias", b, l);
+            char pre[64];
+            snprintf(pre, sizeof pre, "%s.%d.time_trans", b, l);
+            add_mlp(p, &L->t0_w, &L->t0_b, &L->t2_w, &L->t2_b, ct, 4 * ct, h, pre);
             add(p, &L->u, H, dh, "%s.%d.r_w_bias", b, l);
             add(p, &L->w, H, dh, "%s.%d.r_r_bias", b, l);
         }
@@ -128,12 +130,9 @@ static void plan_decoder(plan *p, const ad_model_config *c, ad_weights *w)
         add(p, &L->n3_g, h, 0, "%s.%d.norm3.weight", b, l);
         add(p, &L->n3_b, h, 0, "%s.%d.norm3.bias", b, l);
     }
-    if (w->has_down) {
-        add(p, &w->down0_w, 2 * h, h, "output_down_proj.0.weight");
-        add(p, &w->down0_b, 2 * h, 0, "output_down_proj.0.bias");
-        add(p, &w->down2_w, o, 2 * h, "output_down_proj.2.weight");
-        add(p, &w->down2_b, o, 0, "output_down_proj.2.bias");
-    }
+    if (w->has_down)
+        add_mlp(p, &w->down0_w, &w->down0_b, &w->down2_w, &w->down2_b, h, 2 * h, o,
+                "output_down_proj");
     /* the head is tied: lm_head.weight (if present) wins, as the official loader does */
     add(p, &w->emb, c->vocab_size, d, "lm_head.weight");
     p->e[p->n - 1].optional = 1;

@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "engine/safetensors.h"
-#include "ocl/ocl.h"
+#include "ocl/dev.h"
 
 #define NGROUPS_MAX (4 + 2 * AD_MAX_LAYERS)
 #define UPLOAD_CHUNK ((size_t)1 << 20) /* halves converted and written at a time */
@@ -201,10 +201,10 @@ static void log_memory(const ad_wstore *s, const ad_wstore_size *z)
     if (s->precision == ARDIFF_PRECISION_FP16)
         AD_INFO("device %d: weights stored as fp16: %.2f MiB resident + %.2f MiB fp32 scratch "
                 "(largest group: %s, %zu weights) = %.2f MiB, vs %.2f MiB stored as fp32",
-                s->dev->desc.index, z->resident / MiB, z->scratch / MiB, z->largest_name,
+                ocl_dev_desc(s->dev)->index, z->resident / MiB, z->scratch / MiB, z->largest_name,
                 z->largest, (z->resident + z->scratch) / MiB, z->fp32_arena / MiB);
     else
-        AD_INFO("device %d: weights stored as fp32: %.2f MiB", s->dev->desc.index,
+        AD_INFO("device %d: weights stored as fp32: %.2f MiB", ocl_dev_desc(s->dev)->index,
                 z->resident / MiB);
 }
 

@@ -172,7 +172,7 @@ unsigned char *ocl_cache_load(const char *key, size_t *len)
     return d;
 }
 
-static int mkdir_p(const char *dir)
+int ocl_mkdir_p(const char *dir)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s", dir);
@@ -189,7 +189,7 @@ void ocl_cache_store(const char *key, const unsigned char *bin, size_t len)
 {
     char path[4200], tmp[4300];
     if (!cache_path(key, path, sizeof path) || (uint64_t)len > MAX_BINARY) return;
-    if (mkdir_p(ocl_cache_dir()) != 0) {
+    if (ocl_mkdir_p(ocl_cache_dir()) != 0) {
         AD_WARN("program cache: cannot create %s: %s", ocl_cache_dir(), strerror(errno));
         return;
     }

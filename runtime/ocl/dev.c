@@ -1,9 +1,12 @@
-/* dev.c: one device's runtime: context, in-order queue, program and kernels. */
+/* dev.c: one device's runtime: the one start-up sequence (ocl_dev_open: options, context,
+ * in-order queue, program, kernels, kernel variants, warm-up), its accessors, the profile. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ocl.h"
+#include "ops_internal.h"
+#include "tune.h"
 #include "core/clock.h"
 
 static ardiff_status create_kernels(ocl_dev *dev)
@@ -33,22 +36,28 @@ static ardiff_status create_kernels(ocl_dev *dev)
     return ARDIFF_OK;
 }
 
-static ardiff_status dev_init(ocl_dev *dev, int index, const char *options)
+/* description, platform and id of device `index` of the flat list */
+static ardiff_status find_device(ocl_dev *dev, int index)
 {
     ardiff_device_desc *descs = NULL;
     cl_platform_id *plats = NULL;
     cl_device_id *ids = NULL;
     int n = 0;
     AD_TRY(ocl_enumerate(&descs, &plats, &ids, &n));
+    ardiff_status st = ARDIFF_OK;
     if (index < 0 || index >= n) {
-        free(descs); free(plats); free(ids);
-        return ad_fail(ARDIFF_E_NO_DEVICE, "device index %d out of range (%d devices)", index, n);
+        st = ad_fail(ARDIFF_E_NO_DEVICE, "device index %d out of range (%d devices)", index, n);
+    } else {
+        dev->desc = descs[index];
+        dev->platform = plats[index];
+        dev->device = ids[index];
     }
-    dev->desc = descs[index];
-    dev->platform = plats[index];
-    dev->device = ids[index];
     free(descs); free(plats); free(ids);
+    return st;
+}
 
+static ardiff_status open_queue(ocl_dev *dev)
+{
     cl_int err;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)dev->platform, 0};
     dev->ctx = clCreateContext(props, 1, &dev->device, NULL, NULL, &err);
@@ -58,29 +67,70 @@ static ardiff_status dev_init(ocl_dev *dev, int index, const char *options)
     dev->queue = clCreateCommandQueue(dev->ctx, dev->device,
                                       dev->profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
     if (err != CL_SUCCESS) return ocl_fail(err, "clCreateCommandQueue", __FILE__, __LINE__, dev);
+    return ARDIFF_OK;
+}
 
+/* the program with the device's build options, through the binary cache */
+static ardiff_status build_program(ocl_dev *dev)
+{
     char *text = NULL;
     size_t len = 0;
     char origin[512];
+    AD_TRY(ops_build_options(&dev->desc, dev->options, sizeof dev->options));
     AD_TRY(ocl_program_source(&text, &len, origin, sizeof origin));
-    snprintf(dev->options, sizeof dev->options, "%s", options ? options : "");
     double t0 = ad_now_ms();
-    ardiff_status st = ocl_program_get(dev, text, len, dev->options, &dev->program, &dev->cache_hit);
+    ardiff_status st = ocl_program_get(dev, text, len, dev->options, &dev->program,
+                                       &dev->cache_hit);
     dev->build_ms = ad_now_ms() - t0;
+    dev->source_hash[0] = ocl_hash64(text, len, 1);
+    dev->source_hash[1] = ocl_hash64(text, len, 2);
     free(text);
     if (st != ARDIFF_OK) return st;
-    AD_INFO("device %d (%s): kernels from %s, %s in %.0f ms", index, dev->desc.name, origin,
-            dev->cache_hit ? "program cache hit" : "built from source", dev->build_ms);
-    AD_TRY(create_kernels(dev));
-    return ocl_pick_kernels(dev);
+    AD_INFO("device %d (%s): kernels from %s, %s in %.0f ms", dev->desc.index, dev->desc.name,
+            origin, dev->cache_hit ? "program cache hit" : "built from source", dev->build_ms);
+    return ARDIFF_OK;
 }
 
-ardiff_status ocl_dev_open(int index, const char *options, ocl_dev **out)
+/* the kernel-variant table: type defaults < stored tuning < environment (variants.h) */
+static ardiff_status load_variants(ocl_dev *dev)
+{
+    ocl_variants t;
+    char shapes[256] = "", from[160];
+    ocl_variants_of_type(&dev->desc, &t);
+    snprintf(from, sizeof from, "type defaults (%s device)", dev->desc.type);
+    if (ocl_tune_load(dev, &t, shapes, sizeof shapes))
+        snprintf(from, sizeof from, "stored tuning (measured on %s)", shapes);
+    int over = 0;
+    AD_TRY(ocl_variants_env(&dev->desc, &t, &over));
+    dev->variants = t;
+    dev->variants_env = over;
+    snprintf(dev->variants_origin, sizeof dev->variants_origin, "%s%s%s", from,
+             over & OCL_ENV_KERNELS ? "; ARDIFF_KERNELS overrides the whole table" : "",
+             over & OCL_ENV_CLAMP ? "; ARDIFF_CLAMP overrides clamp" : "");
+    char line[256];
+    AD_TRY(ocl_variants_format(&t, line, sizeof line));
+    AD_INFO("device %d (%s): kernel variants %s, from %s", dev->desc.index, dev->desc.name, line,
+            dev->variants_origin);
+    return ARDIFF_OK;
+}
+
+/* the start-up sequence of dev.h, in order */
+static ardiff_status dev_init(ocl_dev *dev, int index)
+{
+    AD_TRY(find_device(dev, index));
+    AD_TRY(open_queue(dev));
+    AD_TRY(build_program(dev));
+    AD_TRY(create_kernels(dev));
+    AD_TRY(load_variants(dev));
+    return ops_warmup(dev);
+}
+
+ardiff_status ocl_dev_open(int index, ocl_dev **out)
 {
     *out = NULL;
     ocl_dev *dev = calloc(1, sizeof *dev);
     if (!dev) return ad_fail(ARDIFF_E_OOM, "out of host memory");
-    ardiff_status st = dev_init(dev, index, options);
+    ardiff_status st = dev_init(dev, index);
     if (st != ARDIFF_OK) {
         ocl_dev_free(dev);
         return st;
@@ -113,30 +163,23 @@ cl_kernel ocl_kernel(ocl_dev *dev, const char *name)
     return NULL;
 }
 
-ardiff_status ocl_pick_kernels(ocl_dev *dev)
+const ardiff_device_desc *ocl_dev_desc(const ocl_dev *dev) { return &dev->desc; }
+const char *ocl_dev_options(const ocl_dev *dev) { return dev->options; }
+double ocl_dev_build_ms(const ocl_dev *dev) { return dev->build_ms; }
+int ocl_dev_cache_hit(const ocl_dev *dev) { return dev->cache_hit; }
+const ocl_variants *ocl_dev_variants(const ocl_dev *dev) { return &dev->variants; }
+const char *ocl_dev_variants_origin(const ocl_dev *dev) { return dev->variants_origin; }
+
+ardiff_status ocl_dev_set_variants(ocl_dev *dev, const ocl_variants *t)
 {
-    const char *env = getenv("ARDIFF_KERNELS");
-    if (!env || !*env || !strcmp(env, "auto"))
-        dev->cpu_kernels = !strcmp(dev->desc.type, "cpu");
-    else if (!strcmp(env, "cpu") || !strcmp(env, "gpu"))
-        dev->cpu_kernels = !strcmp(env, "cpu");
-    else
-        return ad_fail(ARDIFF_E_INVALID_ARG, "ARDIFF_KERNELS=%s: expected auto, gpu or cpu", env);
-    AD_INFO("device %d (%s): %s kernel set", dev->desc.index, dev->desc.name,
-            dev->cpu_kernels ? "cpu (tiled GEMM, fused clamping; attention and layer norm per "
-                               "work item)"
-                             : "gpu (CLBlast GEMMs; attention and layer norm per work group)");
-    const char *clamp = getenv("ARDIFF_CLAMP");
-    if (!clamp || !*clamp || !strcmp(clamp, "auto"))
-        dev->clamp_fused = -1;
-    else if (!strcmp(clamp, "gemm") || !strcmp(clamp, "fused"))
-        dev->clamp_fused = !strcmp(clamp, "fused");
-    else
-        return ad_fail(ARDIFF_E_INVALID_ARG, "ARDIFF_CLAMP=%s: expected auto, gemm or fused",
-                       clamp);
-    if (dev->clamp_fused >= 0)
-        AD_INFO("device %d (%s): clamping %s (ARDIFF_CLAMP)", dev->desc.index, dev->desc.name,
-                dev->clamp_fused ? "fused (cl/clamp.cl)" : "GEMM + argmin");
+    for (int op = 0; op < OCL_OP_COUNT; op++)
+        if (!ocl_variant_name((ocl_op)op, t->v[op]))
+            return ad_fail(ARDIFF_E_INVALID_ARG, "device %d: variant %d of %s does not exist",
+                           dev->desc.index, t->v[op], ocl_op_name((ocl_op)op));
+    if (t->clamp_splits < 0)
+        return ad_fail(ARDIFF_E_INVALID_ARG, "device %d: clamp_splits %d < 0", dev->desc.index,
+                       t->clamp_splits);
+    dev->variants = *t;
     return ARDIFF_OK;
 }
 
@@ -177,7 +220,7 @@ void ocl_prof_print(const ocl_dev *dev)
     qsort(sorted, (size_t)dev->prof_count, sizeof sorted[0], prof_cmp);
     for (int i = 0; i < dev->prof_count; i++) total += sorted[i].ms;
     fprintf(stderr, "profile of device %d (%s), %s kernel set: %.1f ms of device time\n",
-            dev->desc.index, dev->desc.name, dev->cpu_kernels ? "cpu" : "gpu", total);
+            dev->desc.index, dev->desc.name, ocl_variants_set_name(&dev->variants), total);
     fprintf(stderr, "  %-36s %8s %11s %9s %6s\n", "kernel", "calls", "total ms", "mean ms",
             "share");
     for (int i = 0; i < dev->prof_count; i++)

@@ -1,9 +1,8 @@
-/* device.c: the flat device list across all platforms, and selecting devices from it. */
+/* device.c: the flat device list across all platforms (choosing from it: select.c). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ocl.h"
 
@@ -123,112 +122,4 @@ ardiff_status ocl_enumerate(ardiff_device_desc **descs, cl_platform_id **platfor
 ardiff_status ardiff_devices_list(ardiff_device_desc **out, int *count)
 {
     return ocl_enumerate(out, NULL, NULL, count);
-}
-
-static int add_unique(int *idx, int *n, int max, int v)
-{
-    for (int i = 0; i < *n; i++)
-        if (idx[i] == v) return 1;
-    if (*n >= max) return 0;
-    idx[(*n)++] = v;
-    return 1;
-}
-
-static int contains_ci(const char *hay, const char *needle)
-{
-    size_t nl = strlen(needle);
-    for (; *hay; hay++)
-        if (!strncasecmp(hay, needle, nl)) return 1;
-    return 0;
-}
-
-/* Resolves one item of a selection; returns how many devices it added (0: no match). */
-static int select_item(const char *item, const ardiff_device_desc *d, int nd, int *idx, int *n,
-                       int max)
-{
-    int matched = 0;
-    char *end = NULL;
-    long v = strtol(item, &end, 10);
-    if (*item && end && *end == '\0') {
-        if (v >= 0 && v < nd) matched += add_unique(idx, n, max, (int)v);
-        return matched;
-    }
-    if (!strcasecmp(item, "all")) {
-        for (int i = 0; i < nd; i++) matched += add_unique(idx, n, max, i);
-        return matched;
-    }
-    if (!strcasecmp(item, "gpu") || !strcasecmp(item, "cpu") || !strcasecmp(item, "accelerator")) {
-        for (int i = 0; i < nd; i++)
-            if (!strcasecmp(d[i].type, item)) matched += add_unique(idx, n, max, i);
-        return matched;
-    }
-    for (int i = 0; i < nd; i++)
-        if (contains_ci(d[i].name, item) || contains_ci(d[i].platform, item) ||
-            contains_ci(d[i].vendor, item))
-            matched += add_unique(idx, n, max, i);
-    return matched;
-}
-
-static ardiff_status unknown_choice(const char *item, const char *spec, const char *origin,
-                                    const ardiff_device_desc *d, int nd)
-{
-    char list[2048] = "";
-    size_t off = 0;
-    for (int i = 0; i < nd && off < sizeof list; i++)
-        off += (size_t)snprintf(list + off, sizeof list - off, "%s%d: %s (%s, %s)", i ? "; " : "",
-                                d[i].index, d[i].name, d[i].type, d[i].platform);
-    return ad_fail(ARDIFF_E_NO_DEVICE,
-                   "no device matches '%s' (from %s '%s'); devices are: %s", item, origin, spec,
-                   list);
-}
-
-ardiff_status ardiff_devices_select(const char *spec, int *indices, int max_out, int *count)
-{
-    return ardiff_devices_select_from(spec, "--device", indices, max_out, count);
-}
-
-ardiff_status ardiff_devices_select_from(const char *spec, const char *origin, int *indices,
-                                         int max_out, int *count)
-{
-    *count = 0;
-    if (max_out <= 0) return ad_fail(ARDIFF_E_INVALID_ARG, "device selection: no room for output");
-    ardiff_device_desc *d = NULL;
-    int nd = 0;
-    AD_TRY(ardiff_devices_list(&d, &nd));
-
-    if (!spec || !*spec) {
-        spec = getenv("ARDIFF_DEVICE");
-        origin = "ARDIFF_DEVICE";
-    }
-    if (!spec || !*spec) { /* default: first GPU, else device 0 */
-        int pick = 0;
-        for (int i = 0; i < nd; i++)
-            if (!strcmp(d[i].type, "gpu")) { pick = i; break; }
-        indices[0] = pick;
-        *count = 1;
-        AD_INFO("using device %d: %s (%s, default choice)", pick, d[pick].name, d[pick].platform);
-        free(d);
-        return ARDIFF_OK;
-    }
-
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", spec);
-    ardiff_status st = ARDIFF_OK;
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (isspace((unsigned char)*tok)) tok++;
-        for (size_t l = strlen(tok); l && isspace((unsigned char)tok[l - 1]); l--) tok[l - 1] = 0;
-        if (!*tok) continue;
-        if (!select_item(tok, d, nd, indices, count, max_out)) {
-            st = unknown_choice(tok, spec, origin, d, nd);
-            break;
-        }
-    }
-    if (st == ARDIFF_OK && *count == 0)
-        st = unknown_choice(spec, spec, origin, d, nd);
-    if (st == ARDIFF_OK)
-        for (int i = 0; i < *count; i++)
-            AD_INFO("using device %d: %s (%s, from %s '%s')", indices[i], d[indices[i]].name,
-                    d[indices[i]].platform, origin, spec);
-    free(d);
-    return st;
 }

@@ -4,9 +4,10 @@
  * Why two paths: CLBlast 1.5 ships tuned parameters for GPUs; on PoCL's CPU device it falls back
  * to defaults that run at 3-5 GFLOP/s on the shapes we use, about 1/10 of OpenBLAS on the same
  * cores (bench/results/kernels-pocl-cpu-*.txt). The tiled kernel reads both operands along
- * contiguous rows and needs no local memory; it is part of the "cpu" kernel set
- * (ocl_pick_kernels; ARDIFF_KERNELS=gpu|cpu overrides for comparison). Only the A·Bᵀ, batch-1
- * case has a tiled kernel; every other GEMM goes to CLBlast on every device.
+ * contiguous rows and needs no local memory; it is the gemm_nt variant "tiled" of the device's
+ * variant table (variants.h: the cpu kernel set's; ARDIFF_KERNELS=gpu|cpu overrides for
+ * comparison). Only the A·Bᵀ, batch-1 case has a tiled kernel; every other GEMM goes to
+ * CLBlast on every device.
  *
  * Single GEMMs use CLBlastSgemmWithTempBuffer and the device's reserved buffer, so CLBlast never
  * allocates inside the generation loop. Strided batches use CLBlastSgemmStridedBatched (CLBlast
@@ -62,7 +63,8 @@ static size_t temp_size(ocl_dev *dev, const ocl_gemm_args *g, int *status)
 /* 1 if g runs on our tiled kernel (gemm_tiled): no CLBlast, no temporary buffer */
 static int runs_tiled(const ocl_dev *dev, const ocl_gemm_args *g)
 {
-    return dev->cpu_kernels && !g->trans_a && g->trans_b && g->batch <= 1;
+    return dev->variants.v[OCL_OP_GEMM_NT] == OCL_GEMM_TILED && !g->trans_a && g->trans_b &&
+           g->batch <= 1;
 }
 
 ardiff_status ocl_gemm_temp_bytes(ocl_dev *dev, const ocl_gemm_args *shapes, int count,

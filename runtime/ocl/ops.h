@@ -17,9 +17,7 @@
 #include <stdint.h>
 
 #include "ardiff.h"
-
-typedef struct ocl_buf ocl_buf;
-typedef struct ocl_dev ocl_dev;
+#include "dev.h"
 
 /* Limits fixed at build time (-D options of ops_build_options). */
 #define OPS_WG_MAX 64          /* work-group size: largest power of two <= min(64, device max) */
@@ -27,13 +25,6 @@ typedef struct ocl_dev ocl_dev;
 #define OPS_ATT_MAX_DH 128     /* largest head dimension */
 #define OPS_CLAMP_ROWS 16      /* rows per work group of the fused clamping (cl/clamp.cl: 16) */
 #define OPS_CLAMP_MAX_D 256    /* largest d the fused clamping takes (its x tile in local memory) */
-
-/* The -D options the program must be built with on this device ("-DWG=64 ..."). */
-ardiff_status ops_build_options(const ardiff_device_desc *desc, char *buf, size_t n);
-
-/* Launches every kernel once on tiny buffers and waits (PoCL compiles per local size on first
- * launch): call once at start-up, after ocl_dev_open. */
-ardiff_status ops_warmup(ocl_dev *dev);
 
 /* ---- layer norm (layernorm.cl) ---------------------------------------------------------- */
 /* y = LN(x) * g + b over the last dim; x, y [rows, dim] with leading dims ldx, ldy; y may alias x. */
@@ -119,18 +110,18 @@ ardiff_status ops_row_sqnorm(ocl_dev *dev, const ocl_buf *E, size_t e_off, ocl_b
                              size_t n_off, int V, int d);
 /* Clamping: for each row of x [M, d], the nearest row of E [V, d] in L2 (ties: lowest id):
  * out [M, d] gets that row (out may alias x), ids [M] its id. enorm [V] from ops_row_sqnorm;
- * scores: scratch [M, V]. Two variants (dev->clamp_fused, ocl_pick_kernels): S = x E^T through
+ * scores: scratch [M, V]. Two variants (the device's clamp variant, variants.h): S = x E^T through
  * ocl_gemm, then an argmin (cl/rounding.cl), or the fused kernel (cl/clamp.cl; d up to
  * OPS_CLAMP_MAX_D, beyond it the GEMM path runs), which never writes S and uses at most M V
- * floats of the scratch (2 per row and vocabulary slice); with the cpu kernel set both make the
- * same choices bit for bit. See cl/rounding.cl for the numerics of the
+ * floats of the scratch (2 per row and vocabulary slice); with the tiled gemm_nt variant both
+ * make the same choices bit for bit. See cl/rounding.cl for the numerics of the
  * ||x||^2 - 2 x·e + ||e||^2 expansion (the official code's choice). */
 ardiff_status ops_round_nearest(ocl_dev *dev, const ocl_buf *x, size_t x_off,
                                 const ocl_buf *E, size_t e_off, const ocl_buf *enorm,
                                 size_t n_off, ocl_buf *scores, size_t s_off, ocl_buf *out,
                                 size_t o_off, ocl_buf *ids, size_t id_off, int M, int V, int d);
-/* 1 if ops_round_nearest takes the fused variant on dev for rows of d channels
- * (dev->clamp_fused, else the kernel set; d <= OPS_CLAMP_MAX_D). */
+/* 1 if ops_round_nearest takes the fused variant on dev for rows of d channels (the device's
+ * clamp variant is fused and d <= OPS_CLAMP_MAX_D). */
 int ops_clamp_is_fused(const ocl_dev *dev, int d);
 /* Output head: ids[m] = argmax_j (E x_m + b)_j (ties: lowest id); bias [V] or NULL;
  * scores: scratch [M, V]. */

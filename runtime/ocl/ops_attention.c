@@ -1,5 +1,5 @@
 /* ops_attention.c: launchers of cl/attention.cl (work-group kernels for the gpu kernel set,
- * work-item kernels for the cpu set: ocl_pick_kernels). */
+ * work-item kernels for the cpu set: the attention variant, variants.h). */
 #include <math.h>
 
 #include "ops_internal.h"
@@ -47,7 +47,7 @@ ardiff_status ops_attention_self_time(ocl_dev *dev, ops_seq q, ops_seq k, ops_se
                    OA_BUF(u), OA_INT(u_off), OA_BUF(w), OA_INT(w_off), SEQ_ARGS(out),
                    OA_INT(rows), OA_INT(L), OA_INT(H), OA_INT(dh),
                    OA_FLOAT((float)(1.0 / sqrt((double)dh)))};
-    if (dev->cpu_kernels)
+    if (dev->variants.v[OCL_OP_ATTENTION] == OCL_PER_ITEM)
         return ops_launch(dev, "ardiff_attention_self_time_wi_f32", OPS_ITEMS,
                           (size_t)rows * H * L, 1, a, OA_COUNT(a));
     return ops_launch(dev, "ardiff_attention_self_time_f32", OPS_GROUPS,
@@ -75,7 +75,7 @@ ardiff_status ops_attention_cross(ocl_dev *dev, ops_seq q, ops_seq k, ops_seq v,
                    OA_INT(m_rs), SEQ_ARGS(out), OA_INT(rows), OA_INT(Lq), OA_INT(Lk),
                    OA_INT(H), OA_INT(dh), OA_INT(kv_group),
                    OA_FLOAT((float)(1.0 / sqrt((double)dh)))};
-    if (dev->cpu_kernels)
+    if (dev->variants.v[OCL_OP_ATTENTION] == OCL_PER_ITEM)
         return ops_launch(dev, "ardiff_attention_masked_wi_f32", OPS_ITEMS,
                           (size_t)rows * H * Lq, 1, a, OA_COUNT(a));
     return ops_launch(dev, "ardiff_attention_masked_f32", OPS_GROUPS, (size_t)rows * H * Lq, 1,

@@ -8,6 +8,14 @@
 #include "ocl.h"
 #include "ops.h"
 
+/* The -D options the program must be built with on this device ("-DWG=64 ..."): part of
+ * ocl_dev_open's start-up sequence (dev.h). */
+ardiff_status ops_build_options(const ardiff_device_desc *desc, char *buf, size_t n);
+
+/* Launches every kernel once on tiny buffers and waits (PoCL compiles per local size on first
+ * launch): the last step of ocl_dev_open. */
+ardiff_status ops_warmup(ocl_dev *dev);
+
 /* one kernel argument: size and address of its value */
 typedef struct ops_arg {
     size_t size;

@@ -1,5 +1,5 @@
 /* ops_layernorm.c: launchers of cl/layernorm.cl (a work group per row for the gpu kernel set,
- * a work item per row for the cpu set). */
+ * a work item per row for the cpu set: the layernorm variant, variants.h). */
 #include "ops_internal.h"
 
 static ardiff_status ln_params(const ocl_dev *dev, const char *op, const ocl_buf *g, size_t g_off,
@@ -25,7 +25,7 @@ ardiff_status ops_layernorm(ocl_dev *dev, const ocl_buf *x, size_t x_off, size_t
     ops_arg a[] = {OA_BUF(x), OA_INT(x_off), OA_INT(ldx), OA_BUF(g), OA_INT(g_off), OA_BUF(b),
                    OA_INT(b_off), OA_BUF(y), OA_INT(y_off), OA_INT(ldy), OA_INT(rows),
                    OA_INT(dim), OA_FLOAT(eps)};
-    if (dev->cpu_kernels)
+    if (dev->variants.v[OCL_OP_LAYERNORM] == OCL_PER_ITEM)
         return ops_launch(dev, "ardiff_layernorm_wi_f32", OPS_ITEMS, (size_t)rows, 1, a,
                           OA_COUNT(a));
     return ops_launch(dev, "ardiff_layernorm_f32", OPS_GROUPS, (size_t)rows, 1, a, OA_COUNT(a));
@@ -48,7 +48,7 @@ ardiff_status ops_add_layernorm(ocl_dev *dev, const ocl_buf *x, size_t x_off, si
                    OA_BUF(s), OA_INT(s_off), OA_INT(lds), OA_BUF(g), OA_INT(g_off), OA_BUF(b),
                    OA_INT(b_off), OA_BUF(y), OA_INT(y_off), OA_INT(ldy), OA_INT(rows),
                    OA_INT(dim), OA_FLOAT(eps)};
-    if (dev->cpu_kernels)
+    if (dev->variants.v[OCL_OP_LAYERNORM] == OCL_PER_ITEM)
         return ops_launch(dev, "ardiff_add_layernorm_wi_f32", OPS_ITEMS, (size_t)rows, 1, a,
                           OA_COUNT(a));
     return ops_launch(dev, "ardiff_add_layernorm_f32", OPS_GROUPS, (size_t)rows, 1, a,

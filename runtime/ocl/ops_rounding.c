@@ -49,13 +49,13 @@ ardiff_status ops_row_sqnorm(ocl_dev *dev, const ocl_buf *E, size_t e_off, ocl_b
     return ops_launch(dev, "ardiff_row_sqnorm_f32", OPS_ITEMS, (size_t)V, 1, a, OA_COUNT(a));
 }
 
-/* The number of vocabulary slices of the fused clamping: dev->clamp_splits when set, else
+/* The number of vocabulary slices of the fused clamping: the table's clamp_splits when set, else
  * enough for about four work groups per compute unit; at most V / 2, so that the slice winners
  * (2 floats per row and slice) fit the [M, V] scratch. *cols gets the words per slice. */
 static int clamp_splits(const ocl_dev *dev, int M, int V, int *cols)
 {
     const int tiles = (M + OPS_CLAMP_ROWS - 1) / OPS_CLAMP_ROWS;
-    int want = dev->clamp_splits;
+    int want = dev->variants.clamp_splits;
     if (want <= 0) {
         int groups = 4 * (dev->desc.compute_units > 0 ? (int)dev->desc.compute_units : 1);
         want = (groups + tiles - 1) / tiles;
@@ -100,7 +100,7 @@ static ardiff_status round_nearest_fused(ocl_dev *dev, const ocl_buf *x, size_t 
 int ops_clamp_is_fused(const ocl_dev *dev, int d)
 {
     if (d > OPS_CLAMP_MAX_D) return 0;
-    return dev->clamp_fused < 0 ? dev->cpu_kernels != 0 : dev->clamp_fused != 0;
+    return dev->variants.v[OCL_OP_CLAMP] == OCL_CLAMP_FUSED;
 }
 
 ardiff_status ops_round_nearest(ocl_dev *dev, const ocl_buf *x, size_t x_off,

@@ -1,9 +1,7 @@
-/* check.c: the test harness counters and helpers (see check.h). */
+/* check.c: the test harness helpers (see check.h; the counters: selftest/check.c). */
 #include "check.h"
 
 #include <stdlib.h>
-
-int check_passed, check_failed;
 
 int check_summary(const char *suite)
 {

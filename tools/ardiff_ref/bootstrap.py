@@ -9,7 +9,8 @@ resamples of the inputs (--resamples, default 1,000, drawn with --seed, default 
 rows; the line printed per pair gives both scores on all inputs, their difference, the 95 %
 interval of the resampled differences and the share of resamples where A >= B. Metric: the
 task's `bootstrap` in the registry (ardiff_ref.tasks): `sacrebleu`, corpus SacreBLEU recomputed
-on each resample (Multi30k), or `rougeL`, the mean over inputs of the per-input ROUGE-L F (best
+on each resample (Multi30k), `seqdiffuseq`, the same after the Moses round trip of IWSLT14's
+headline score (metrics.sacrebleu_seqdiffuseq), or `rougeL`, the mean over inputs of the per-input ROUGE-L F (best
 over the references, x100; rouge-score, stemming; CommonGen, AESLC).
 """
 import argparse
@@ -17,7 +18,7 @@ import os
 import random
 import sys
 
-from . import tasks
+from . import metrics, tasks
 from .runstore import RunArchive
 from .tasks import DATA, load_eval
 
@@ -32,11 +33,23 @@ def read_outputs(study, name):
 def scorer(task, refs):
     """-> f(outputs, indices) -> score of those inputs (the task's bootstrap metric)."""
     metric = tasks.get(task).bootstrap
-    if metric == "sacrebleu":
+    if metric in ("sacrebleu", "seqdiffuseq"):
         import sacrebleu
+        prep = metrics.moses_roundtrip(tasks.IWSLT14_TARGET) if metric == "seqdiffuseq" else None
+        if prep:
+            refs = [[prep(r) for r in rr] for rr in refs]
+        cache = {}
+
+        def prepared(outs):                     # each run's outputs prepared once
+            if not prep:
+                return outs
+            if cache.get(id(outs), (None,))[0] is not outs:
+                cache[id(outs)] = (outs, [prep(o) for o in outs])
+            return cache[id(outs)][1]
 
         def bleu(outs, idx):
-            return sacrebleu.corpus_bleu([outs[i] for i in idx], [[refs[i][0] for i in idx]]).score
+            o = prepared(outs)
+            return sacrebleu.corpus_bleu([o[i] for i in idx], [[refs[i][0] for i in idx]]).score
         return bleu
     if metric != "rougeL":
         raise ValueError(f"bootstrap: unknown metric {metric!r} of task {task!r}")

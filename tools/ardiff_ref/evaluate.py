@@ -1,13 +1,17 @@
 """Score ardiff's outputs on a task's valid split; prints one JSON line.
 
-    python3 -m ardiff_ref.evaluate --task TASK --hyp FILE --split valid \
+    python3 -m ardiff_ref.evaluate --task TASK --hyp FILE --split valid \\
         [--data DIR] [--limit N] [--format auto|text|jsonl] [--tokenizer ptb|simple]
 
-TASK is one of the registry's (`python3 -m ardiff_ref.tasks`: commongen, multi30k, aeslc), which
-says for each where its valid inputs and references are read and which metrics score it
-(CommonGen: BLEU-3/4 and CIDEr from coco-caption, ROUGE-2/L, SacreBLEU, concept coverage;
-Multi30k: SacreBLEU and ROUGE; AESLC: ROUGE-1/2/L against the three human annotations and, as
-`subject_*`, the original subject line); every task also gets `repeat` and `distinct`.
+TASK is one of the registry's (`python3 -m ardiff_ref.tasks`: commongen, multi30k, aeslc,
+iwslt14), which says for each where its valid inputs and references are read and which metrics
+score it (CommonGen: BLEU-3/4 and CIDEr from coco-caption, ROUGE-2/L, SacreBLEU, concept
+coverage; Multi30k: SacreBLEU and ROUGE; AESLC: ROUGE-1/2/L against the three human annotations
+and, as `subject_*`, the original subject line; IWSLT14 De->En: the official evaluation's two
+SacreBLEUs, `seqdiffuseq_bleu` (Moses tokenizer then detokenizer, then sacrebleu's defaults) and
+`dinoiser_bleu` (whitespace split, Moses detokenizer, tokenize 13a for the English target), on
+the fairseq references as they are); every task also gets `repeat` and `distinct`. Each score's
+signature is printed under "signatures".
 FILE holds ardiff's outputs aligned to the eval inputs: text (one output line per input) or
 ardiff's `--format jsonl` (the `output` field; `source` is checked against the input).
 
@@ -59,8 +63,11 @@ def score(task, hyps, ev, tokenizer="ptb"):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--task", required=True, choices=tasks.names())
+    head, _, rest = __doc__.partition("\n")
+    ap = argparse.ArgumentParser(description=head, epilog=rest.strip("\n"),
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--task", required=True, choices=tasks.names(),
+                    help="the registry's task (its metrics: below)")
     ap.add_argument("--hyp", required=True, help="ardiff output (text or .jsonl)")
     ap.add_argument("--split", default="valid", choices=["valid"])
     ap.add_argument("--data", default=DATA, help="the shared data folder (default %(default)s)")

@@ -8,6 +8,14 @@ its x10; CommonGen's tables print this value x10 again, COCO's x100).
 
 * `sacrebleu_corpus`: corpus BLEU with sacrebleu's defaults (13a, exp smoothing, mixed case)
   and its signature; a variable number of references per input is allowed.
+* `sacrebleu_seqdiffuseq`, `sacrebleu_dinoiser`: the two SacreBLEUs the official IWSLT14
+  evaluation prints (spec §8): (a) hypotheses and references through the Moses tokenizer then
+  the Moses detokenizer of the target language (sacremoses' defaults: the tokenizer escapes
+  & < > ' " [ ] | as XML entities, the detokenizer unescapes them), then sacrebleu's defaults;
+  (b) split on whitespace and Moses-detokenized, then sacrebleu with tokenize 13a for an
+  English target and intl otherwise. On fairseq-style references, which hold `&apos;`-like
+  entities, the two differ: (a) cuts an entity into pieces (`it &apos;s` -> `it & apos; s`),
+  (b) restores the character (`it's`).
 * `rouge_corpus`: ROUGE-1/2/L F-measure from `rouge-score` with the Porter stemmer
   (use_stemmer=True, its default tokenizer: lowercase, non-alphanumerics become spaces); with
   several references the best F per ROUGE type (rouge-score's `score_multi`), then the mean
@@ -45,16 +53,62 @@ def _check(hyps, refs):
 
 
 # ---------------------------------------------------------------- SacreBLEU
-def sacrebleu_corpus(hyps, refs):
-    """Corpus SacreBLEU, sacrebleu's defaults. -> {'bleu', 'signature'}."""
+def sacrebleu_corpus(hyps, refs, tokenize=None):
+    """Corpus SacreBLEU, sacrebleu's defaults; tokenize: another of its tokenizers ('intl').
+    -> {'bleu', 'signature'}."""
     from sacrebleu.metrics import BLEU
     _check(hyps, refs)
     nref = max(len(r) for r in refs)
     # sacrebleu wants one stream per reference position; None pads shorter reference lists
     streams = [[r[j] if j < len(r) else None for r in refs] for j in range(nref)]
-    bleu = BLEU()
+    bleu = BLEU() if tokenize is None else BLEU(tokenize=tokenize)
     score = bleu.corpus_score(list(hyps), streams)
     return {"bleu": score.score, "signature": str(bleu.get_signature())}
+
+
+# ---------------------------------------------------------------- IWSLT14's two SacreBLEUs
+def moses_roundtrip(lang):
+    """-> f(text): the Moses tokenizer, then the Moses detokenizer, of language `lang`
+    (sacremoses' defaults), as the official IWSLT evaluation's "seqdiffuseq" score prepares
+    hypotheses and references."""
+    from sacremoses import MosesDetokenizer, MosesTokenizer
+    mt, md = MosesTokenizer(lang=lang), MosesDetokenizer(lang=lang)
+    return lambda text: md.detokenize(mt.tokenize(text))
+
+
+def moses_detok_words(lang):
+    """-> f(text): the words of text (split on whitespace) through the Moses detokenizer of
+    `lang`, as the official IWSLT evaluation's "dinoiser" score prepares them."""
+    from sacremoses import MosesDetokenizer
+    md = MosesDetokenizer(lang=lang)
+    return lambda text: md.detokenize(text.split())
+
+
+def _prepared_bleu(hyps, refs, prepare, tokenize, how):
+    _check(hyps, refs)
+    out = sacrebleu_corpus([prepare(h) for h in hyps], [[prepare(r) for r in rr] for rr in refs],
+                           tokenize)
+    out["signature"] += f"|{how} (sacremoses {_dist_version('sacremoses')})"
+    return out
+
+
+def sacrebleu_seqdiffuseq(hyps, refs, lang):
+    """IWSLT14 (a) "seqdiffuseq sacrebleu": Moses tokenize + detokenize for the target language
+    `lang` ('en', 'de'), then corpus SacreBLEU with its defaults. -> {'bleu', 'signature'}."""
+    return _prepared_bleu(hyps, refs, moses_roundtrip(lang), None,
+                          f"hyps and refs Moses-tokenized then detokenized, lang {lang}")
+
+
+def dinoiser_tokenize(lang):
+    """The sacrebleu tokenizer of the "dinoiser" score: 13a for English, intl otherwise."""
+    return "13a" if lang == "en" else "intl"
+
+
+def sacrebleu_dinoiser(hyps, refs, lang):
+    """IWSLT14 (b) "dinoiser sacrebleu": whitespace split, Moses detokenizer for `lang`, then
+    corpus SacreBLEU with tokenize 13a (English target) or intl. -> {'bleu', 'signature'}."""
+    return _prepared_bleu(hyps, refs, moses_detok_words(lang), dinoiser_tokenize(lang),
+                          f"hyps and refs split on whitespace, Moses-detokenized, lang {lang}")
 
 
 # ---------------------------------------------------------------- ROUGE

@@ -1,15 +1,17 @@
 """The task registry: every task the tools know, described once.
 
     python3 -m ardiff_ref.tasks                        # one line per task
-    python3 -m ardiff_ref.tasks --names                # the names, space-separated
+    python3 -m ardiff_ref.tasks --names [--trainable]  # the names (of those with a recipe)
     python3 -m ardiff_ref.tasks --recipe TASK BATCH [--caller NAME]
-        # shell assignments DIR=, VOCAB=, RECIPE=(...) for tools/gpu_recipe.sh; an unknown task:
-        # one line "NAME: unknown task 'X' (one of: ...)" on stderr, exit 2
+        # shell assignments DIR=, VOCAB=, RECIPE=(...) for tools/gpu_recipe.sh; an unknown task
+        # or one without a recipe: one line "NAME: unknown task 'X' (one of: ...)" or
+        # "NAME: task 'X' has no training recipe (...)" on stderr, exit 2
 
 A task is one `Task` in TASKS: its name, its folder under the shared data folder, the loader of
 its valid split, its metrics, the columns its tables show and the metric that heads them, its
 copy baseline, the per-input metric of the paired bootstrap, and the model shape of its training
-recipe with the vocabulary its models use. evaluate, study, baselines, bootstrap, probe, curve,
+recipe with the vocabulary its models use (none for a task whose shared data has no train split,
+IWSLT14: its models are official checkpoints, converted). evaluate, study, baselines, bootstrap, probe, curve,
 the trainer's data and the training scripts (tools/gpu_recipe.sh, through --recipe) read it:
 adding a task is adding one entry. This module imports only the standard library (the GPU
 scripts run it before anything else); the metrics are imported when a task is scored.
@@ -21,7 +23,7 @@ import os
 import shlex
 import sys
 from dataclasses import dataclass
-from typing import Callable, Tuple
+from typing import Callable, Optional, Tuple
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.join(REPO, "..", "shared", "data")    # the shared data folder (never copied)
@@ -82,8 +84,8 @@ def score_commongen(hyps, ev, tokenizer, out):
     out.add("sacrebleu", metrics.sacrebleu_corpus(hyps, refs), ["bleu"], "sacre")
 
 
-def load_multi30k(folder):
-    """valid.src -> valid.tgt (one reference)."""
+def load_pairs(folder):
+    """valid.src -> valid.tgt (one reference): Multi30k, IWSLT14."""
     src = read_lines(os.path.join(folder, "valid.src"))
     tgt = read_lines(os.path.join(folder, "valid.tgt"))
     return {"inputs": src, "refs": [[t] for t in tgt]}
@@ -112,6 +114,23 @@ def score_aeslc(hyps, ev, tokenizer, out):
             ["rouge1", "rouge2", "rougeL"], "subject_")
 
 
+# IWSLT14 De->En: the target language of its evaluation (the Moses detokenizer's, and English
+# picks the 13a tokenizer of the dinoiser score)
+IWSLT14_TARGET = "en"
+
+
+def score_iwslt14(hyps, ev, tokenizer, out):
+    """Both SacreBLEUs of the official evaluation (eval_utils/iwslt/eval.py, spec §8), on the
+    references as fairseq's preparation left them (Moses-tokenized, lowercased, XML escapes
+    such as `&apos;` kept: the data folder's README), as the official evaluation reads them."""
+    from . import metrics
+    lang = IWSLT14_TARGET
+    out.add("seqdiffuseq", metrics.sacrebleu_seqdiffuseq(hyps, ev["refs"], lang), ["bleu"],
+            "seqdiffuseq_")
+    out.add("dinoiser", metrics.sacrebleu_dinoiser(hyps, ev["refs"], lang), ["bleu"],
+            "dinoiser_")
+
+
 def copy_source(text):
     return text
 
@@ -132,9 +151,15 @@ class Task:
     table: Tuple[str, ...]   # the baselines table's columns
     curve: Tuple[str, ...]   # the learning-curve table's columns
     copy_baseline: Tuple[str, Callable]   # (name, source -> output) of the trivial baseline
-    bootstrap: str           # per-input metric of the paired bootstrap: sacrebleu | rougeL
-    vocab: str               # the vocabulary of its models, relative to the repository root
-    shape: Tuple[str, ...]   # the task's trainer flags on top of RECIPE (model shape, case)
+    bootstrap: str           # the paired bootstrap's metric: sacrebleu | seqdiffuseq | rougeL
+    vocab: Optional[str] = None    # the vocabulary of its models, relative to the repository
+                                   # root; None: no training recipe (no train split)
+    shape: Tuple[str, ...] = ()    # the task's trainer flags on top of RECIPE (model shape, case)
+
+    @property
+    def trainable(self):
+        """It has a training recipe (and a train split for the retrieval baseline)."""
+        return self.vocab is not None
 
 
 TASKS = {t.name: t for t in (
@@ -145,7 +170,7 @@ TASKS = {t.name: t for t in (
          copy_baseline=("copy", copy_source), bootstrap="rougeL",
          vocab="models/commongen-small-gpu/vocab.txt",
          shape=("--tgt_len", "24", "--max_pos_len", "32")),
-    Task("multi30k", "multi30k-de-en", load_multi30k, score_multi30k,
+    Task("multi30k", "multi30k-de-en", load_pairs, score_multi30k,
          headline="sacrebleu", plot=("sacrebleu",), table=("sacrebleu", "rougeL"),
          curve=("sacrebleu", "rougeL", "repeat", "distinct"),
          copy_baseline=("copy", copy_source), bootstrap="sacrebleu",
@@ -157,6 +182,11 @@ TASKS = {t.name: t for t in (
          copy_baseline=("lead4", lead4), bootstrap="rougeL",
          vocab="studies/models/aeslc-small/vocab.txt",
          shape=("--tgt_len", "20", "--max_pos_len", "64")),
+    Task("iwslt14", "iwslt14-de-en", load_pairs, score_iwslt14,
+         headline="seqdiffuseq_bleu", plot=("seqdiffuseq_bleu", "dinoiser_bleu"),
+         table=("seqdiffuseq_bleu", "dinoiser_bleu"),
+         curve=("seqdiffuseq_bleu", "dinoiser_bleu", "repeat", "distinct"),
+         copy_baseline=("copy", copy_source), bootstrap="seqdiffuseq"),
 )}
 
 # The trainer flags every task's recipe shares (the CPU recipes' of studies/claim-*/training/,
@@ -169,9 +199,10 @@ RECIPE = ("--intermediate_size", "512", "--num_attention_heads", "8", "--in_chan
           "--att_dropout", "0.1", "--src_emb_init", "tgt", "--export_dtype", "f16")
 
 
-def names():
-    """The task names, in registry order (argparse choices, defaults of --tasks)."""
-    return list(TASKS)
+def names(trainable=False):
+    """The task names, in registry order (argparse choices, defaults of --tasks); trainable:
+    only those with a training recipe."""
+    return [n for n, t in TASKS.items() if t.trainable or not trainable]
 
 
 def get(name):
@@ -196,18 +227,24 @@ def load_eval(task, data_root=DATA, split="valid"):
 
 def recipe(task, batch):
     """-> the trainer flags of the task's recipe at this batch size (list of str)."""
-    return [a.format(batch=batch) for a in RECIPE] + list(get(task).shape)
+    t = get(task)
+    if not t.trainable:
+        raise ValueError(f"task {task!r} has no training recipe (tasks with one: "
+                         f"{' '.join(names(trainable=True))})")
+    return [a.format(batch=batch) for a in RECIPE] + list(t.shape)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--names", action="store_true", help="print the task names")
+    ap.add_argument("--trainable", action="store_true",
+                    help="with --names: only the tasks with a training recipe")
     ap.add_argument("--recipe", nargs=2, metavar=("TASK", "BATCH"),
                     help="print DIR=, VOCAB=, RECIPE=(...) as shell assignments")
     ap.add_argument("--caller", default="tasks", help="the name unknown-task errors start with")
     args = ap.parse_args(argv)
     if args.names:
-        print(" ".join(TASKS))
+        print(" ".join(names(args.trainable)))
     elif args.recipe:
         task, batch = args.recipe
         if task not in TASKS:
@@ -215,12 +252,18 @@ def main(argv=None):
                   file=sys.stderr)
             return 2
         t = TASKS[task]
+        if not t.trainable:
+            print(f"{args.caller}: task '{task}' has no training recipe (tasks with one: "
+                  f"{' '.join(names(trainable=True))})", file=sys.stderr)
+            return 2
         print(f"DIR={shlex.quote(t.data)}; VOCAB={shlex.quote(t.vocab)}; "
               f"RECIPE=({shlex.join(recipe(task, batch))})")
     else:
         for t in TASKS.values():
+            model = (f"vocab {t.vocab}, shape {' '.join(t.shape)}" if t.trainable
+                     else "no training recipe")
             print(f"{t.name}: data {t.data}, headline {t.headline}, baseline "
-                  f"{t.copy_baseline[0]}, vocab {t.vocab}, shape {' '.join(t.shape)}")
+                  f"{t.copy_baseline[0]}, {model}")
     return 0
 
 

@@ -46,3 +46,18 @@ def test_bad_arguments_are_refused_with_one_line(tmp_path):
         bootstrap.main(base + ["--pairs", "a:missing"])
     with pytest.raises(SystemExit, match="different numbers of outputs"):
         bootstrap.main(base + ["--pairs", "a:short"])
+
+
+def test_iwslt14_resamples_score_the_seqdiffuseq_bleu():
+    """IWSLT14's bootstrap metric is its headline: corpus SacreBLEU after the Moses round trip
+    (metrics.sacrebleu_seqdiffuseq), on all inputs and on a resample alike."""
+    from ardiff_ref import metrics
+    refs = [["it &apos;s that pyramid ."], ["thank you ."], ["we have a problem , don &apos;t we ?"]]
+    outs = ["it's that pyramid.", "thank you .", "we have a problem, right?"]
+    score = bootstrap.scorer("iwslt14", refs)
+    assert score(outs, [0, 1, 2]) == pytest.approx(
+        metrics.sacrebleu_seqdiffuseq(outs, refs, "en")["bleu"], abs=1e-9)
+    assert score(outs, [2, 0, 0]) == pytest.approx(
+        metrics.sacrebleu_seqdiffuseq([outs[2], outs[0], outs[0]], [refs[2], refs[0], refs[0]],
+                                      "en")["bleu"], abs=1e-9)
+    assert score([r[0] for r in refs], [0, 1, 2]) == pytest.approx(100.0)

@@ -226,3 +226,76 @@ def test_evaluate_reports_repeat_and_distinct(tmp_path):
     assert scores["repeat"] == pytest.approx(100 / 3)
     assert scores["distinct"] == pytest.approx(200 / 3)
     assert "repeat" in sigs and "distinct" in sigs
+
+
+# ---- IWSLT14's two SacreBLEUs (spec §8): hand-made sentences where they differ in a known way
+
+def test_moses_preparations_of_the_two_iwslt_scores():
+    """(a) Moses tokenizer then detokenizer, (b) whitespace split then detokenizer, English."""
+    a, b = metrics.moses_roundtrip("en"), metrics.moses_detok_words("en")
+    for f in (a, b):
+        assert f("hello , world !") == "hello, world!"
+        assert f("( yes ) ?") == "(yes)?"
+        assert f("it costs $ 5 .") == "it costs $5."
+        assert f("i don ' t know , really .") == "i don 't know, really."   # ' joins the right
+        assert f("") == ""
+    # fairseq's escaped references: (a) escapes the '&' again and the detokenizer unescapes it
+    # back, leaving the entity cut into pieces; (b) unescapes the entity
+    assert a("it &apos;s that pyramid .") == "it & apos; s that pyramid."
+    assert b("it &apos;s that pyramid .") == "it's that pyramid."
+    assert a('he said , &quot; hi &quot; .') == "he said, & quot; hi & quot;."
+    assert b('he said , &quot; hi &quot; .') == 'he said, "hi".'
+    assert b("&#91; laughter &#93;") == "[laughter]"
+
+
+def _bleu_by_hand(matches, totals, hyp_len, ref_len):
+    """BLEU-4 with sacrebleu's default 'exp' smoothing (a zero count n-gram order gets
+    1 / (2^k total), k counting the zero orders so far), brevity penalty on the lengths."""
+    logs, k = 0.0, 0
+    for m, t in zip(matches, totals):
+        if m == 0:
+            k += 1
+            p = 1.0 / (2 ** k * t)
+        else:
+            p = m / t
+        logs += math.log(p) / 4
+    bp = 1.0 if hyp_len >= ref_len else math.exp(1 - ref_len / hyp_len)
+    return 100 * bp * math.exp(logs)
+
+
+def test_iwslt_scores_differ_on_escaped_english_references():
+    hyps, refs = ["it's that pyramid."], [["it &apos;s that pyramid ."]]
+    a = metrics.sacrebleu_seqdiffuseq(hyps, refs, "en")
+    b = metrics.sacrebleu_dinoiser(hyps, refs, "en")
+    # (a) 13a: hyp "it's that pyramid ." (4) against "it & apos ; s that pyramid ." (8):
+    # 1-grams 3/4, 2-grams 2/3, 3-grams 1/2, 4-grams 0/1; brevity exp(1 - 8/4)
+    want = _bleu_by_hand([3, 2, 1, 0], [4, 3, 2, 1], 4, 8)
+    assert want == pytest.approx(100 * math.exp(-1) * 0.125 ** 0.25)
+    assert a["bleu"] == pytest.approx(want, abs=1e-9)
+    assert a["bleu"] == pytest.approx(sacrebleu.corpus_bleu(
+        ["it's that pyramid."], [["it & apos; s that pyramid."]]).score, abs=1e-9)
+    assert b["bleu"] == pytest.approx(100.0)                  # (b): "it's that pyramid." twice
+    assert a["signature"].startswith("nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:")
+    assert "|tok:13a|" in b["signature"]
+
+
+def test_iwslt_scores_differ_on_a_german_target():
+    """German target: (b) takes sacrebleu's intl tokenizer, which splits the German quotes
+    from the words; 13a (the seqdiffuseq score, and (b) for English) leaves "„a" and "d“"."""
+    hyps, refs = ["a b c d"], [["„a b c d“"]]
+    a = metrics.sacrebleu_seqdiffuseq(hyps, refs, "de")
+    b = metrics.sacrebleu_dinoiser(hyps, refs, "de")
+    b_en = metrics.sacrebleu_dinoiser(hyps, refs, "en")
+    # 13a: "a b c d" against "„a b c d“": 1-grams 2/4 (b c), 2-grams 1/3, 3-, 4-grams 0
+    by_13a = _bleu_by_hand([2, 1, 0, 0], [4, 3, 2, 1], 4, 4)
+    # intl: against "„ a b c d “": every n-gram matches, brevity exp(1 - 6/4)
+    by_intl = _bleu_by_hand([4, 3, 2, 1], [4, 3, 2, 1], 4, 6)
+    assert by_13a == pytest.approx(100 * (0.5 / 3 / 16) ** 0.25)
+    assert by_intl == pytest.approx(100 * math.exp(-0.5))
+    assert a["bleu"] == pytest.approx(by_13a, abs=1e-9)
+    assert b_en["bleu"] == pytest.approx(by_13a, abs=1e-9)
+    assert b["bleu"] == pytest.approx(by_intl, abs=1e-9)
+    assert b["bleu"] == pytest.approx(
+        sacrebleu.corpus_bleu(hyps, [["„a b c d“"]], tokenize="intl").score, abs=1e-9)
+    assert "|tok:intl|" in b["signature"] and "lang de" in b["signature"]
+    assert "|tok:13a|" in a["signature"] and "lang de" in a["signature"]

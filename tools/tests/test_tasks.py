@@ -51,8 +51,10 @@ def help_text(main, capsys):
 @pytest.mark.parametrize("tool", [evaluate, study, bootstrap, probe, curve, baselines])
 def test_every_tool_offers_the_registered_tasks(tool, fake_task, capsys):
     text = help_text(tool.main, capsys)
-    assert "{" + ",".join(tasks.names()) + "}" in text.replace("\n", "").replace(" ", "")
-    assert "fake" in tasks.names()
+    # the baselines' retrieval needs a train split: only the tasks with a training recipe
+    offered = tasks.names(trainable=tool is baselines)
+    assert "{" + ",".join(offered) + "}" in text.replace("\n", "").replace(" ", "")
+    assert "fake" in offered
 
 
 def test_evaluate_loads_and_scores_a_registered_task(fake_task, capsys):
@@ -92,10 +94,12 @@ def shell(script):
 
 def test_the_shell_recipe_is_the_registry():
     """tools/gpu_recipe.sh (sourced by gpu_train, gpu_continue, cpu_continue) names no task
-    itself: its task list, data folders, vocabularies and flags are the registry's."""
+    itself: its task list, data folders, vocabularies and flags are the registry's; a task
+    without a training recipe (IWSLT14: no train split) is refused with one line."""
     r = shell('echo "$GPU_RECIPE_TASKS"')
-    assert r.returncode == 0 and r.stdout.split() == tasks.names(), r.stderr
-    for name in tasks.names():
+    assert r.returncode == 0 and r.stdout.split() == tasks.names(trainable=True), r.stderr
+    assert set(tasks.names()) - set(tasks.names(trainable=True)) == {"iwslt14"}
+    for name in tasks.names(trainable=True):
         r = shell(f'gpu_recipe t {name} 33 && printf "%s\\n" "$DIR" "$VOCAB" "${{RECIPE[@]}}"')
         assert r.returncode == 0, r.stderr
         t = tasks.get(name)
@@ -103,7 +107,48 @@ def test_the_shell_recipe_is_the_registry():
         assert os.path.isfile(os.path.join(ROOT, t.vocab)), t.vocab
     r = shell("gpu_recipe gpu_x nope 1; echo rc=$?")
     assert r.stdout.strip() == "rc=2" and r.stderr.startswith("gpu_x: unknown task 'nope'")
+    r = shell("gpu_recipe gpu_x iwslt14 1; echo rc=$?")
+    assert r.stdout.strip() == "rc=2" and r.stderr == (
+        "gpu_x: task 'iwslt14' has no training recipe (tasks with one: %s)\n"
+        % " ".join(tasks.names(trainable=True)))
     with open(os.path.join(TOOLS, "gpu_recipe.sh")) as f:
         text = f.read()
     for t in tasks.TASKS.values():
         assert t.name not in text and t.data not in text
+
+
+def test_iwslt14_entry(tmp_path, capsys):
+    """IWSLT14 De->En in the registry: its folder's valid split (never test.*), scored by
+    evaluate with both official SacreBLEUs and their signatures; no training recipe (the shared
+    data has no train split). A stand-in folder in the fairseq format (Moses-tokenized,
+    lowercased, XML escapes kept)."""
+    t = tasks.get("iwslt14")
+    assert t.data == "iwslt14-de-en" and not t.trainable and t.vocab is None
+    assert t.headline == "seqdiffuseq_bleu" and t.bootstrap == "seqdiffuseq"
+    with pytest.raises(ValueError, match="no training recipe"):
+        tasks.recipe("iwslt14", 8)
+    d = tmp_path / "iwslt14-de-en"
+    d.mkdir()
+    (d / "valid.src").write_text("das ist die pyramide .\nvielen dank .\n", encoding="utf-8")
+    (d / "valid.tgt").write_text("it &apos;s that pyramid .\nthank you .\n", encoding="utf-8")
+    (d / "test.src").write_text("not to be read\n")
+    with pytest.raises(ValueError, match="only the valid split"):
+        tasks.load_eval("iwslt14", str(tmp_path), split="test")
+    ev = tasks.load_eval("iwslt14", str(tmp_path))
+    assert ev == {"inputs": ["das ist die pyramide .", "vielen dank ."],
+                  "refs": [["it &apos;s that pyramid ."], ["thank you ."]]}
+    hyp = tmp_path / "out.txt"
+    hyp.write_text("it's that pyramid.\nthank you .\n", encoding="utf-8")
+    assert evaluate.main(["--task", "iwslt14", "--data", str(tmp_path), "--hyp", str(hyp)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert list(out["scores"]) == ["seqdiffuseq_bleu", "dinoiser_bleu", "repeat", "distinct"]
+    # dinoiser: the escapes undone on both sides, so the outputs equal the references
+    assert out["scores"]["dinoiser_bleu"] == pytest.approx(100.0)
+    assert 0 < out["scores"]["seqdiffuseq_bleu"] < 100     # "it & apos; s" against "it's"
+    sigs = out["signatures"]
+    assert sigs["seqdiffuseq"].startswith("nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|")
+    assert sigs["seqdiffuseq"].endswith("|hyps and refs Moses-tokenized then detokenized, "
+                                        "lang en (sacremoses 0.1.1)")
+    assert sigs["dinoiser"].startswith("nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|")
+    assert sigs["dinoiser"].endswith("|hyps and refs split on whitespace, Moses-detokenized, "
+                                     "lang en (sacremoses 0.1.1)")

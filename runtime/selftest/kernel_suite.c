@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
 #include "engine/rng.h"
 #include "engine/schedule.h"
-#include "ref/kernel_suite.h"
-#include "ref/kutil.h"
-#include "ref/ref_ops.h"
+#include "selftest/check.h"
+#include "selftest/kernel_suite.h"
+#include "selftest/kutil.h"
+#include "selftest/ref_ops.h"
 
 typedef struct tctx {
     ocl_dev *dev;

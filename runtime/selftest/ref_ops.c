@@ -1,5 +1,5 @@
 /* ref_ops.c: plain-C references (double accumulation); see ref_ops.h. */
-#include "ref/ref_ops.h"
+#include "selftest/ref_ops.h"
 
 #include <math.h>
 #include <stdlib.h>

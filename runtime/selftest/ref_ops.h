@@ -1,8 +1,8 @@
 /* ref_ops.h: plain-C references for the kernels of cl/, written from the math (spec sections
  * cited), accumulating in double. Tensors are contiguous row-major unless strides are given.
  * They are the truth the kernel tests compare against; speed is not a concern. */
-#ifndef ARDIFF_TESTS_REF_OPS_H
-#define ARDIFF_TESTS_REF_OPS_H
+#ifndef ARDIFF_SELFTEST_REF_OPS_H
+#define ARDIFF_SELFTEST_REF_OPS_H
 
 #include <stddef.h>
 #include <stdint.h>
