@@ -8,7 +8,8 @@
 #   e.g. bash tools/cpu_continue.sh commongen commongen-small-gpu cg-cpu1 &
 #
 # TASK: a task of the registry (tools/ardiff_ref/tasks.py, read through tools/gpu_recipe.sh);
-# INIT_MODEL: a directory under models/ or else studies/models/ (its weights become the live
+# INIT_MODEL: a directory under models/ or else studies/models/, or a path from the repository
+# root such as .train/RUN/model-step-S (its weights become the live
 # weights and the EMA, new AdamW state, step 0). Environment (defaults): THREADS (1),
 # BATCH (64), WARMUP (100), SEED (404), EXPORT_EVERY (250: .train/RUN/model-step-S, fp16),
 # SAVE (250: checkpoint interval), STOP_AT (0: none), NICE (19), AUTOCAST (bf16: matrix products
@@ -22,7 +23,8 @@ TASK=$1 INIT=$2 NAME=$3; shift 3
 gpu_recipe cpu_continue "$TASK" "${BATCH:-64}" || exit 2
 M=models/$INIT
 [ -f "$ROOT/$M/model.ini" ] || M=studies/models/$INIT
-[ -f "$ROOT/$M/model.ini" ] || { echo "cpu_continue: $INIT: no model.ini in models/ or studies/models/" >&2; exit 2; }
+[ -f "$ROOT/$M/model.ini" ] || M=$INIT     # a path relative to the repository (an export in .train/)
+[ -f "$ROOT/$M/model.ini" ] || { echo "cpu_continue: $INIT: no model.ini in models/, studies/models/ or at that path" >&2; exit 2; }
 DATA=$ROOT/../shared/data/$DIR
 [ -d "$DATA" ] || { echo "cpu_continue: $DATA: no such data folder" >&2; exit 2; }
 mkdir -p "$ROOT/.train"
