@@ -8,6 +8,7 @@ typedef struct bench_opts {
     int reps;          /* timed repetitions per case (median reported) */
     const char *model; /* "commongen", "xsum" or "all" */
     int candidates;    /* k: decoder rows are k * N */
+    double peak_gbs, peak_gfs; /* measured by bench_peak (0: not measured) */
 } bench_opts;
 
 /* The sizes of the official CommonGen and XSUM models (spec §1.6), with the names of
@@ -18,7 +19,7 @@ typedef struct bench_model {
     int h, d, ct, ffn, H, N, S, V, T;
 } bench_model;
 
-/* runtime/engine/forward.c's ROUND_SCRATCH_FLOATS: clamping runs in chunks of this / V rows */
+/* runtime/engine/sampler.c's ROUND_SCRATCH_FLOATS: clamping runs in chunks of this / V rows */
 #define BENCH_ROUND_SCRATCH_FLOATS (16u << 20)
 
 #define BENCH_MODELS 2
@@ -41,6 +42,11 @@ int bench_kernels(ocl_dev *dev, const bench_opts *o);
 /* Fused clamping vs GEMM + argmin for k = 1, 10, 50 (ignores o->candidates); switches and
  * restores dev's clamp variant. */
 int bench_clamp(ocl_dev *dev, const bench_opts *o);
+
+/* Measures the device's peak bandwidth (a copy kernel) and GEMM GFLOP/s (its default GEMM,
+ * the best of a few shapes) into o->peak_gbs / o->peak_gfs; prints them with OpenBLAS on the
+ * same shapes. */
+int bench_peak(ocl_dev *dev, bench_opts *o);
 
 /* median of n values (sorts v) */
 double bench_median(double *v, int n);

@@ -1,7 +1,7 @@
 /* bench_clamp.c: clamping at the official model sizes (spec §1.6), the fused kernel
  * (cl/clamp.cl) against GEMM + argmin (x.E^T through ocl_gemm with the device's kernel set,
  * then cl/rounding.cl), for k = 1, 10 and 50 candidates (M = k*N rows), in chunks of rows as
- * runtime/engine/forward.c runs it. One run times both on the same device and prints their
+ * runtime/engine/sampler.c runs it. One run times both on the same device and prints their
  * medians, the ratio, and whether both chose the same ids. Inputs are random (x near rows of
  * E, like the decoder's predictions late in sampling), which the timing does not depend on. */
 #include <stdio.h>
@@ -52,7 +52,7 @@ static int calloc_all(ocl_dev *dev, cbufs *b, const bench_model *m, int M, int c
     return rc ? -1 : 0;
 }
 
-/* one clamping of all M rows, chunk rows per call (forward.c's loop) */
+/* one clamping of all M rows, chunk rows per call (sampler.c's loop) */
 static ardiff_status clamp_all(ocl_dev *dev, cbufs *b, const bench_model *m, int M, int chunk)
 {
     const size_t d = (size_t)m->d;
@@ -129,7 +129,7 @@ int bench_clamp(ocl_dev *dev, const bench_opts *o)
     if (!t) return 1;
     printf("\n## clamping: fused (cl/clamp.cl) vs GEMM + argmin (%s kernel set's x.E^T GEMM, "
            "then cl/rounding.cl)\n", bench_set_name(bench_cpu_set(dev)));
-    printf("# M = k*N rows in chunks of `chunk` rows (forward.c); ms: median of %d, the two "
+    printf("# M = k*N rows in chunks of `chunk` rows (sampler.c); ms: median of %d, the two "
            "variants timed alternately; ratio = GEMM+argmin ms / fused ms; GF/s: 2 M V d / fused "
            "time; same: identical ids\n", o->reps);
     printf("# default clamping on this device: %s\n",

@@ -16,7 +16,7 @@ typedef struct gemm_shape {
     float beta;     /* 1: the output accumulates onto the residual stream */
 } gemm_shape;
 
-/* forward.c's calls of lin() and the clamping GEMM (ops_rounding.c); decoder rows M = k*N, the
+/* forward.c's calls of lin() and sampler.c's clamping GEMM (ops_rounding.c); decoder rows M = k*N, the
  * encoder at one source of maximum length. Returns the number of shapes written to s. */
 static int shapes_of(const bench_model *b, int kcand, gemm_shape *s)
 {

@@ -23,6 +23,7 @@
 
 #include "ardiff.h"
 #include "commit.h" /* generated at build time (cmake/commit.cmake) */
+#include "step_cost.h"
 
 #define MAX_LIST 8
 #define MAX_CELLS (MAX_LIST * MAX_LIST)
@@ -30,7 +31,7 @@
 typedef struct opts {
     const char *model, *inputs, *device, *python;
     int k[MAX_LIST], nk, steps[MAX_LIST], nsteps;
-    int batch, max_inputs, budget, threads, ref, startup, schedule;
+    int batch, max_inputs, budget, threads, ref, startup, schedule, blas;
     unsigned long long seed;
 } opts;
 
@@ -43,6 +44,8 @@ typedef struct figures { /* one cell, one side */
 typedef struct cell {
     int k, K, n;
     figures a, r;
+    double flops_per_call; /* step_cost.h's count, averaged over the cell's decoder calls */
+    double blas_gflops;    /* OpenBLAS on one full call's GEMMs, -1 if not measured */
 } cell;
 
 /* this program uses only the public API, so it keeps its own clock */
@@ -71,6 +74,8 @@ static void usage(FILE *f)
             "  --python PATH       (default: ARDIFF_PYTHON or /usr/bin/python3); the reference is\n"
             "                      found in $ARDIFF_SOURCE_DIR/tools, else the build's source dir\n"
             "  --no-startup        skip the start-up measurements\n"
+            "  --no-blas           skip OpenBLAS on each cell's step GEMMs (the baseline of the\n"
+            "                      step's FLOP rate)\n"
             "  --quick             --k 1,10 --steps 2,3 --max-inputs 8 --budget 40\n");
 }
 
@@ -95,6 +100,7 @@ static int parse_args(int argc, char **argv, opts *o)
     memcpy(o->steps, ds, sizeof ds);
     o->nk = o->nsteps = 3;
     o->batch = 8, o->max_inputs = 16, o->budget = 250, o->startup = 1, o->schedule = -1;
+    o->blas = 1;
     long nproc = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = nproc > 0 ? (int)nproc : 1;
     o->python = getenv("ARDIFF_PYTHON") ? getenv("ARDIFF_PYTHON") : "/usr/bin/python3";
@@ -104,6 +110,7 @@ static int parse_args(int argc, char **argv, opts *o)
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); exit(0); }
         else if (!strcmp(a, "--ref")) o->ref = 1;
         else if (!strcmp(a, "--no-startup")) o->startup = 0;
+        else if (!strcmp(a, "--no-blas")) o->blas = 0;
         else if (!strcmp(a, "--quick")) {
             o->k[0] = 1, o->k[1] = 10, o->nk = 2, o->steps[0] = 2, o->steps[1] = 3, o->nsteps = 2;
             o->max_inputs = 8, o->budget = 40;
@@ -253,6 +260,7 @@ static int startup_run(int argc, char **argv, const char *cache, const char *dir
     if (cold) { /* the drivers' own compiler caches too (names that other drivers ignore) */
         setenv("POCL_KERNEL_CACHE", "0", 1);
         setenv("CUDA_CACHE_DISABLE", "1", 1);
+        setenv("MESA_SHADER_CACHE_DISABLE", "true", 1);
     }
     FILE *p = popen(cmd, "r");
     char line[256];
@@ -261,7 +269,9 @@ static int startup_run(int argc, char **argv, const char *cache, const char *dir
         got |= sscanf(line, "STARTUP %lf %lf %lf", &ms[0], &ms[1], &ms[2]) == 3;
     int st = p ? pclose(p) : -1;
     unsetenv("ARDIFF_CACHE");
-    if (cold) unsetenv("POCL_KERNEL_CACHE"), unsetenv("CUDA_CACHE_DISABLE");
+    if (cold)
+        unsetenv("POCL_KERNEL_CACHE"), unsetenv("CUDA_CACHE_DISABLE"),
+            unsetenv("MESA_SHADER_CACHE_DISABLE");
     return got && st == 0 ? 0 : -1;
 }
 
@@ -299,10 +309,26 @@ static void print_header(const opts *o, const ardiff_engine *e, const char *cach
     printf("# model %s; inputs %s (first %d lines); batch %d; seed %llu; budget %d (k K n)\n",
            o->model, o->inputs, o->max_inputs, o->batch, o->seed, o->budget);
     printf("# program cache for the table: %s (warm: filled by the start-up runs)\n", cache_dir);
+    if (o->blas) printf("# step FLOP-rate baseline: %s\n", step_openblas_name());
 }
 
-static int run_ardiff(ardiff_engine *e, const ardiff_model *m, const opts *o, char **lines,
-                      cell *c)
+/* The cell's FLOPs per decoder call: batches of o->batch inputs, each padded to its longest
+ * source, K calls each plus the output head once. */
+static void count_flops(const opts *o, const step_model *sm, const ardiff_output *out, cell *c)
+{
+    double total = 0;
+    int calls = 0;
+    for (int i = 0; i < c->n; i += o->batch) {
+        int nb = c->n - i < o->batch ? c->n - i : o->batch, S = 1;
+        for (int b = 0; b < nb; b++) S = out[i + b].source_tokens > S ? out[i + b].source_tokens : S;
+        total += c->K * step_flops(sm, nb * c->k, S, 0) + step_head_flops(sm, nb * c->k);
+        calls += c->K;
+    }
+    c->flops_per_call = calls ? total / calls : 0;
+}
+
+static int run_ardiff(ardiff_engine *e, const ardiff_model *m, const opts *o,
+                      const step_model *sm, char **lines, cell *c)
 {
     ardiff_params p;
     set_params(o, m, c->k, c->K, &p);
@@ -320,6 +346,7 @@ static int run_ardiff(ardiff_engine *e, const ardiff_model *m, const opts *o, ch
     a->enc_ms = st.encode_ms;
     a->step_ms = st.decoder_calls ? st.decode_ms / st.decoder_calls : 0;
     a->sent_s = c->n / s, a->tok_s = st.tokens / s;
+    if (sm) count_flops(o, sm, out, c);
     a->outputs = calloc((size_t)c->n, sizeof *a->outputs);
     for (int i = 0; a->outputs && i < c->n; i++)
         a->outputs[i] = strdup(out[i].text ? out[i].text : "");
@@ -439,11 +466,25 @@ static void print_row(const char *who, const figures *f)
            f->sent_s, f->tok_s);
 }
 
+static void print_flops(const cell *c)
+{
+    if (c->flops_per_call <= 0) return;
+    double a = c->a.ok && c->a.step_ms > 0 ? c->flops_per_call / c->a.step_ms / 1e6 : -1;
+    double r = c->r.ok && c->r.step_ms > 0 ? c->flops_per_call / c->r.step_ms / 1e6 : -1;
+    printf("  step %.3f GFLOP: GFLOP/s ardiff %.2f", c->flops_per_call / 1e9, a);
+    if (r > 0) printf(", ref %.2f", r);
+    if (c->blas_gflops > 0)
+        printf("; OpenBLAS on the step's GEMMs %.2f; ardiff/OpenBLAS %.2f", c->blas_gflops,
+               a > 0 ? a / c->blas_gflops : 0);
+    printf("\n");
+}
+
 static void print_cell(const cell *c)
 {
     printf("k=%d K=%d n=%d\n", c->k, c->K, c->n);
     print_row("ardiff", &c->a);
     print_row("ref", &c->r);
+    print_flops(c);
     if (!c->a.ok || !c->r.ok || c->r.sent_s <= 0) return;
     int same = 0;
     for (int i = 0; i < c->n; i++)
@@ -491,6 +532,8 @@ int main(int argc, char **argv)
     ardiff_model *m = NULL;
     ardiff_engine *e = NULL;
     double ms[3];
+    step_model sm;
+    int have_sm = !step_model_read(o.model, &sm);
     int rc = open_all(&o, lines[0], &m, &e, ms); /* includes a warm-up request */
     cell cells[MAX_CELLS];
     int nc = 0;
@@ -500,7 +543,8 @@ int main(int argc, char **argv)
         if (st_ok) {
             printf("\n# start-up, each in a fresh process (ms): model load + engine create "
                    "(kernel build, weight upload) + first request (input 0, k=1, K=2)\n");
-            printf("  cold (ARDIFF_CACHE=off POCL_KERNEL_CACHE=0 CUDA_CACHE_DISABLE=1)\n");
+            printf("  cold (ARDIFF_CACHE=off POCL_KERNEL_CACHE=0 CUDA_CACHE_DISABLE=1 "
+                   "MESA_SHADER_CACHE_DISABLE=true)\n");
             printf("                           %8.0f + %8.0f + %8.0f\n", cold[0], cold[1], cold[2]);
             printf("  cache fill (empty dir)   %8.0f + %8.0f + %8.0f\n", fill[0], fill[1], fill[2]);
             printf("  warm (cache on, 2nd)     %8.0f + %8.0f + %8.0f\n", warm[0], warm[1], warm[2]);
@@ -508,6 +552,12 @@ int main(int argc, char **argv)
         printf("\n# per cell on the first n inputs: encoder ms (summed over batches), ms per step "
                "(decode time incl. final argmax / steps), wall s, sentences/s, tokens/s "
                "(non-special tokens of the chosen outputs)\n");
+        if (have_sm)
+            printf("# step GFLOP: one decoder call's FLOPs counted from model.ini (GEMMs, attention "
+                   "products, clamping as the dense k*N x V x d product, the final head spread over "
+                   "the steps; elementwise ops not counted), averaged over the cell's calls; "
+                   "GFLOP/s = that / ms per step; OpenBLAS: cblas_sgemm on one full call's GEMMs "
+                   "(the clamp in the runtime's row chunks), on the host, after each cell\n");
         printf("  %-8s %10s %10s %9s %9s %9s\n", "", "enc ms", "step ms", "total s", "sent/s",
                "tok/s");
         fflush(stdout);
@@ -526,7 +576,13 @@ int main(int argc, char **argv)
             c->k = o.k[i], c->K = o.steps[j];
             long n = o.budget ? o.budget / ((long)c->k * c->K) : nlines;
             c->n = n < 1 ? 1 : n > nlines ? nlines : (int)n;
-            rc = run_ardiff(e, m, &o, lines, c);
+            c->blas_gflops = -1;
+            rc = run_ardiff(e, m, &o, have_sm ? &sm : NULL, lines, c);
+            if (!rc && have_sm && o.blas) {
+                int rows = (c->n < o.batch ? c->n : o.batch) * c->k;
+                double bms = step_openblas_ms(&sm, rows, 3);
+                if (bms > 0) c->blas_gflops = step_flops(&sm, rows, 1, 1) / bms / 1e6;
+            }
             if (!rc && ref_ok && ref_cell(&cp, c, nc == 1)) {
                 fprintf(stderr, "ardiff_bench_generate: the reference failed (k=%d K=%d)\n",
                         c->k, c->K);

@@ -214,7 +214,9 @@ static double bytes_of(const char *name, const msize *m, int k)
 static double flops_of(const char *name, const msize *m, int k)
 {
     double M = (double)k * m->N, h = m->h;
-    if (!strcmp(name, "attention_self_time")) return 2.0 * 2 * M * m->N * h * 2; /* ac+bd, pv */
+    /* per query, key and all heads: (q+u).k and (q+w).R, then p.v, 2 h each (bench/step_cost.c
+     * counts the same) */
+    if (!strcmp(name, "attention_self_time")) return 2.0 * 3 * M * m->N * h;
     if (!strcmp(name, "attention_cross")) return 2.0 * 2 * M * m->S * h;
     if (!strcmp(name, "attention_encoder")) return 2.0 * 2 * m->S * (double)m->S * h;
     if (!strcmp(name, "round_nearest") || !strcmp(name, "round_argmax"))
@@ -276,8 +278,23 @@ static void free_all(bctx *x)
     x->reps = reps;
 }
 
+/* The roofline columns: the share of the peak bandwidth, of the peak GFLOP/s, and of the roof
+ * min(peak GFLOP/s, intensity x peak GB/s) at the kernel's arithmetic intensity (FLOP per byte
+ * it must move); a kernel without FLOPs is bandwidth-bound, its roof the peak bandwidth. */
+static void roofline_cells(const bench_opts *o, double bytes, double flops, double ms)
+{
+    if (o->peak_gbs <= 0 || o->peak_gfs <= 0 || bytes <= 0) return;
+    double gbs = bytes / ms / 1e6, gfs = flops / ms / 1e6, ai = flops / bytes;
+    double roof = ai > 0 ? (ai * o->peak_gbs < o->peak_gfs ? ai * o->peak_gbs : o->peak_gfs) : 0;
+    printf(" %6.1f%% ", 100 * gbs / o->peak_gbs);
+    if (flops > 0) printf("%6.1f%% %8.2f %6.1f%% %s", 100 * gfs / o->peak_gfs, ai,
+                          100 * gfs / roof, ai * o->peak_gbs < o->peak_gfs ? "memory" : "compute");
+    else printf("%7s %8s %6.1f%% %s", "-", "0", 100 * gbs / o->peak_gbs, "memory");
+}
+
 /* times one case under the current kernel set and prints its row; 0 or -1 */
-static int run_case(bctx *x, const msize *m, int k, const kcase *c, const char *label, double *t)
+static int run_case(bctx *x, const bench_opts *o, const msize *m, int k, const kcase *c,
+                    const char *label, double *t)
 {
     int bad = c->fn(x, m, k) || ocl_finish(x->dev);
     for (int r = 0; r < x->reps && !bad; r++) {
@@ -293,8 +310,10 @@ static int run_case(bctx *x, const msize *m, int k, const kcase *c, const char *
     double gb = bytes_of(c->name, m, k) / ms / 1e6;
     double gf = flops_of(c->name, m, k) / ms / 1e6;
     printf("%-10s %-26s %10.3f %9.2f ", m->name, label, ms, gb);
-    if (gf > 0) printf("%9.2f\n", gf);
-    else printf("%9s\n", "-");
+    if (gf > 0) printf("%9.2f", gf);
+    else printf("%9s", "-");
+    roofline_cells(o, bytes_of(c->name, m, k), flops_of(c->name, m, k), ms);
+    printf("\n");
     return 0;
 }
 
@@ -318,7 +337,14 @@ int bench_kernels(ocl_dev *dev, const bench_opts *o)
     printf("# [gpu] / [cpu]: under that kernel set (* the default here, %s); rows without a set "
            "ran once with the default; round_* include their x.E^T GEMM, except round_nearest "
            "[cpu]: the fused kernel (cl/clamp.cl; ARDIFF_CLAMP)\n", bench_set_name(set));
-    printf("%-10s %-26s %10s %9s %9s\n", "model", "kernel", "ms", "GB/s", "GFLOP/s");
+    if (o->peak_gbs > 0 && o->peak_gfs > 0) {
+        printf("# roofline against the peaks measured above (%.2f GB/s, %.2f GFLOP/s): %%BW, %%GF "
+               "= share of each peak; AI = FLOP per byte; %%roof = achieved / min(peak GF, AI x "
+               "peak BW), and which roof binds\n", o->peak_gbs, o->peak_gfs);
+        printf("%-10s %-26s %10s %9s %9s %7s %7s %8s %7s %s\n", "model", "kernel", "ms", "GB/s",
+               "GFLOP/s", "%BW", "%GF", "AI", "%roof", "bound");
+    } else
+        printf("%-10s %-26s %10s %9s %9s\n", "model", "kernel", "ms", "GB/s", "GFLOP/s");
     double *t = malloc(sizeof(double) * (size_t)o->reps);
     for (int s = 0; s < BENCH_MODELS && t; s++) {
         const msize *m = &bench_models[s];
@@ -336,14 +362,14 @@ int bench_kernels(ocl_dev *dev, const bench_opts *o)
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
             char label[64];
             if (!cases[c].both) {
-                if (run_case(&x, m, k, &cases[c], cases[c].name, t)) rc = 1;
+                if (run_case(&x, o, m, k, &cases[c], cases[c].name, t)) rc = 1;
                 continue;
             }
             for (int cpu = 0; cpu < 2; cpu++) {
                 if (bench_use_set(dev, cpu)) rc = 1;
                 snprintf(label, sizeof label, "%s [%s]%s", cases[c].name, bench_set_name(cpu),
                          cpu == set ? "*" : "");
-                if (run_case(&x, m, k, &cases[c], label, t)) rc = 1;
+                if (run_case(&x, o, m, k, &cases[c], label, t)) rc = 1;
             }
             ocl_dev_set_variants(dev, &table);
         }

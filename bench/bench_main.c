@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <clblast_c.h>
 
@@ -73,20 +74,30 @@ static void cpu_model(char *out, size_t cap)
     fclose(f);
 }
 
+static void print_loadavg(const char *when)
+{
+    char buf[128] = "?";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f && fgets(buf, sizeof buf, f)) buf[strcspn(buf, "\n")] = '\0';
+    if (f) fclose(f);
+    printf("# load average %s: %s\n", when, buf);
+}
+
 static void usage(void)
 {
     printf("usage: ardiff_bench [--device SPEC] [--reps N] [--model commongen|xsum|all] [--k K]\n"
-           "                    [--only gemm|kernels|clamp]\n"
+           "                    [--only gemm|kernels|clamp|roofline]\n"
            "Times the GEMM shapes (CLBlast, the tiled kernel, OpenBLAS SGEMM) and every kernel of\n"
            "the official CommonGen and XSUM model sizes on one device; the kernels that differ\n"
            "between the gpu and cpu kernel sets under both; clamping fused vs GEMM + argmin\n"
-           "for k = 1, 10, 50.\n"
+           "for k = 1, 10, 50. roofline: the device's measured peaks (copy-kernel bandwidth,\n"
+           "best GEMM GFLOP/s), then the kernel table with each kernel's share of its roof.\n"
            "Defaults: --reps 5 --model all --k 10.\n");
 }
 
 int main(int argc, char **argv)
 {
-    bench_opts o = {5, "all", 10};
+    bench_opts o = {5, "all", 10, 0, 0};
     const char *spec = NULL, *only = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -125,7 +136,9 @@ int main(int argc, char **argv)
     char date[64];
     strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
     printf("# ardiff_bench %s, %s\n", ardiff_version(), date);
-    printf("# host: %s %s %s, CPU: %s\n", u.nodename, u.sysname, u.machine, cpu);
+    printf("# host: %s %s %s, CPU: %s, %ld online CPUs\n", u.nodename, u.sysname, u.machine, cpu,
+           sysconf(_SC_NPROCESSORS_ONLN));
+    print_loadavg("at the start (other processes skew timings)");
     printf("# device %d: %s (%s), platform %s (%s), driver %s, %u CUs\n", dev->desc.index,
            dev->desc.name, dev->desc.type, dev->desc.platform, dev->desc.platform_version,
            dev->desc.driver_version, dev->desc.compute_units);
@@ -149,9 +162,18 @@ int main(int argc, char **argv)
            dev->cache_hit ? "from the binary cache" : "built from source", dev->build_ms,
            startup, o.reps);
     int rc = 0;
+    if (only && strcmp(only, "gemm") && strcmp(only, "kernels") && strcmp(only, "clamp") &&
+        strcmp(only, "roofline")) {
+        fprintf(stderr, "ardiff_bench: --only takes gemm, kernels, clamp or roofline\n");
+        ocl_dev_free(dev);
+        return 2;
+    }
+    if (!only || !strcmp(only, "roofline")) rc |= bench_peak(dev, &o);
     if (!only || !strcmp(only, "gemm")) rc |= bench_gemm(dev, &o);
-    if (!only || !strcmp(only, "kernels")) rc |= bench_kernels(dev, &o);
+    if (!only || !strcmp(only, "kernels") || !strcmp(only, "roofline"))
+        rc |= bench_kernels(dev, &o);
     if (!only || !strcmp(only, "clamp")) rc |= bench_clamp(dev, &o);
+    print_loadavg("at the end");
     ocl_dev_free(dev);
     return rc;
 }

@@ -7,7 +7,7 @@
 #   bash bench/mpi_scaling.sh [OUT_FILE] [-- generate options]
 #
 # Environment: BUILD (build folder with MPI, default build), MODEL (default
-# models/commongen-small-gpu), NINPUTS (default 48: the first distinct concept sets of
+# models/commongen), NINPUTS (default 48: the first distinct concept sets of
 # ../shared/data/commongen/valid.src, else the model's examples.txt repeated), RANKS (the mpirun
 # sizes, default "1 2"), REPS (runs of each, interleaved; default 3), ARDIFF_DEVICE (the device of every rank). Without OUT_FILE the report
 # goes to standard output only.
@@ -18,7 +18,7 @@ if [ $# -ge 1 ] && [ "$1" != "--" ]; then OUT=$1; shift; fi
 [ $# -ge 1 ] && [ "$1" = "--" ] && shift
 BUILD=${BUILD:-$SRC/build}
 BIN=$BUILD/ardiff
-MODEL=${MODEL:-$SRC/models/commongen-small-gpu}
+MODEL=${MODEL:-$SRC/models/commongen}
 NINPUTS=${NINPUTS:-48}
 RANKS=${RANKS:-1 2}
 REPS=${REPS:-3}

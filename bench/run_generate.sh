@@ -31,7 +31,6 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
 
 if [ -z "$INPUTS" ]; then
     DATA=$SRC/../shared/data/commongen/valid.src
-    [ -r "$DATA" ] || DATA=/work/shared/data/commongen/valid.src
     [ -r "$DATA" ] || { echo "run_generate.sh: no inputs given and $DATA not found" >&2; exit 1; }
     INPUTS=$TMP/inputs.txt
     awk 'NF && !seen[$0]++' "$DATA" | head -n "$NINPUTS" > "$INPUTS"

@@ -1,5 +1,6 @@
 /* attention.cl: multi-head softmax(Q K^T * scale + bias) V in fp32 with a stable softmax.
- * -D macros: WG, ATT_MAX_KEYS (most keys per row), ATT_MAX_DH (largest head dim); see common.cl.
+ * -D macros: WG, ATT_MAX_KEYS (most keys per row), ATT_MAX_DH (largest head dim), USE_SUBGROUPS
+ * (row_sum, row_max); see common.cl.
  *
  * Layout: Q, K, V, R and O are [rows, L, H*dh] row-major views: element (row, pos, h*dh + c) is
  * at off + row*rs + pos*ts + h*dh + c, so the projection GEMMs' outputs (even a fused QKV
@@ -14,14 +15,14 @@ inline float att_softmax(__local float *sc, int nk, __local float *red)
     const int lid = get_local_id(0);
     float m = AD_NEG_BIG;
     for (int j = lid; j < nk; j += WG) m = fmax(m, sc[j]);
-    m = wg_max(m, red);
+    m = row_max(m, red);
     float s = 0.0f;
     for (int j = lid; j < nk; j += WG) {
         float p = exp(sc[j] - m);
         sc[j] = p;
         s += p;
     }
-    return wg_sum(s, red); /* wg_sum's barriers also publish sc[] */
+    return row_sum(s, red); /* row_sum's barriers also publish sc[] */
 }
 
 /* o[c] = sum_j sc[j] v[j*v_ts + c] / sum */

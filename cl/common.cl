@@ -5,6 +5,8 @@
  *                  two, <= the device's max work-group size. Default 64.
  *   ATT_MAX_KEYS   most keys one attention row holds in local memory. Default 512.
  *   ATT_MAX_DH     largest head dimension. Default 128.
+ *   USE_SUBGROUPS  row_sum / row_max through subgroups (below; set by ocl_dev_open, gated).
+ *   SUBGROUPS_FAULT  tests only: a deliberate defect in them (below).
  *
  * Kernels that use barriers never return early, not even for surplus work items: PoCL 3.1
  * crashes on a return ahead of a barrier. Their launchers start exactly one group per row.
@@ -58,6 +60,52 @@ inline float wg_max(float v, __local float *red)
     barrier(CLK_LOCAL_MEM_FENCE);
     return r;
 }
+
+/* ---- row reductions of the work-group kernels (layer norm, attention: variant `group`) ------
+ * row_sum / row_max reduce over the work group like wg_sum / wg_max. With -DUSE_SUBGROUPS
+ * they reduce within each subgroup (the subgroup reduce built-ins), then every work item adds the
+ * subgroups' partials in subgroup order (two barriers instead of log2(WG) + 2). ocl_dev_open
+ * passes USE_SUBGROUPS only to a device that claims cl_khr_subgroups or cl_intel_subgroups,
+ * and keeps it only if the build succeeds and the start-up self-test passes (runtime/ocl/
+ * sg_gate.c); else the program is rebuilt without it. The result differs from wg_sum's in the
+ * order of the sums only. The clamping (rounding.cl, clamp.cl) keeps wg_sum: the fused
+ * clamping reproduces its exact order.
+ * -DSUBGROUPS_FAULT (tests only, ARDIFF_FAULT_SUBGROUPS=1): row_sum counts the first subgroup's
+ * partial twice, a wrong result the self-test must refuse (tests/test_gate.c).
+ * Every use of a subgroup built-in stays inside this block (test_gate checks the sources). */
+#ifdef USE_SUBGROUPS /* BEGIN subgroup block */
+#if defined(cl_khr_subgroups)
+#pragma OPENCL EXTENSION cl_khr_subgroups : enable
+#endif
+#if defined(cl_intel_subgroups)
+#pragma OPENCL EXTENSION cl_intel_subgroups : enable
+#endif
+/* red[0 .. subgroups) <- each subgroup's partial p; returns their sum (max) in subgroup order */
+inline float sg_combine(float p, int is_max, __local float *red)
+{
+    if (get_sub_group_local_id() == 0) red[get_sub_group_id()] = p;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const int n = (int)get_num_sub_groups();
+    float r = red[0];
+    for (int i = 1; i < n; i++) r = is_max ? fmax(r, red[i]) : r + red[i];
+#ifdef SUBGROUPS_FAULT
+    if (!is_max) r += red[0];
+#endif
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+inline float row_sum(float v, __local float *red)
+{
+    return sg_combine(sub_group_reduce_add(v), 0, red);
+}
+inline float row_max(float v, __local float *red)
+{
+    return sg_combine(sub_group_reduce_max(v), 1, red);
+}
+#else /* END subgroup block */
+inline float row_sum(float v, __local float *red) { return wg_sum(v, red); }
+inline float row_max(float v, __local float *red) { return wg_max(v, red); }
+#endif
 
 /* (value, index) pair better for an argmin: smaller value, ties to the lower index */
 inline int argmin_better(float va, int ia, float vb, int ib)

@@ -1,7 +1,7 @@
 /* layernorm.cl: layer norm over the last dimension, y = (v - mean) / sqrt(var + eps) * g + b,
  * with the biased variance (as torch.nn.LayerNorm), two passes over the row in fp32.
- * -D macros: WG (see common.cl). One work group per row; global = rows * WG (gpu kernel set;
- * the cpu set has a work item per row, below).
+ * -D macros: WG, USE_SUBGROUPS (see common.cl: row_sum). One work group per row;
+ * global = rows * WG (gpu kernel set; the cpu set has a work item per row, below).
  * Row i of a [rows, dim] tensor starts at off + i * ld (elements).
  */
 
@@ -12,13 +12,13 @@ inline void ln_row(__global const float *v, int dim, float eps, __global const f
     const int lid = get_local_id(0);
     float s = 0.0f;
     for (int c = lid; c < dim; c += WG) s += v[c];
-    const float mean = wg_sum(s, red) / (float)dim;
+    const float mean = row_sum(s, red) / (float)dim;
     float q = 0.0f;
     for (int c = lid; c < dim; c += WG) {
         float t = v[c] - mean;
         q += t * t;
     }
-    const float var = wg_sum(q, red) / (float)dim;
+    const float var = row_sum(q, red) / (float)dim;
     const float inv = 1.0f / sqrt(var + eps);
     for (int c = lid; c < dim; c += WG) y[c] = (v[c] - mean) * inv * g[c] + b[c];
 }

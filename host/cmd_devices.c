@@ -85,6 +85,9 @@ static int print_variants(const ardiff_device_desc *d)
         printf("    %-16s %s\n", "kernels from", ocl_dev_variants_origin(dev));
         printf("    %-16s %s\n", "tuning file",
                ocl_tune_path(dev, path, sizeof path) ? path : "none (program cache off)");
+        const char *note = NULL;
+        ocl_sg_state s = ocl_dev_subgroups(dev, &note);
+        printf("    %-16s %s (%s)\n", "subgroup path", ocl_sg_state_name(s), note);
     }
     ocl_dev_free(dev);
     return rc;

@@ -39,9 +39,10 @@ static void gen_usage(FILE *f)
             "                        and each device's kernel variants\n"
             "  --force               replace --output if it is an existing regular file\n"
             "                        (its mode is kept; nothing else is ever replaced)\n"
-            "  -q, --quiet           no progress line\n"
+            "  -q, --quiet           no progress and no throughput line\n"
             "  --progress            the progress line even when standard error is not a\n"
-            "                        terminal (under mpirun it never is)\n"
+            "                        terminal (under mpirun it never is); in one process also\n"
+            "                        the throughput line at the end (sentences/s, tokens/s)\n"
             "  --chunk C             under mpirun: inputs dealt to a rank at a time (default\n"
             "                        2 batches; a multiple of --batch; docs/mpi.md)\n");
 }
@@ -204,8 +205,8 @@ int gen_engine_open(const gen_opts *o, const ardiff_model *m, const ardiff_param
 }
 
 int gen_range(const gen_opts *o, ardiff_engine *e, const ardiff_params *p, char **lines, int n,
-              long first, cli_out *out, int *truncated, void (*on_batch)(int done, void *user),
-              void *user)
+              long first, cli_out *out, int *truncated, ardiff_stats *total,
+              void (*on_batch)(int done, void *user), void *user)
 {
     int rc = 0;
     ardiff_output *outs = calloc((size_t)p->batch, sizeof *outs);
@@ -221,6 +222,11 @@ int gen_range(const gen_opts *o, ardiff_engine *e, const ardiff_params *p, char 
             rc = 1;
             break;
         }
+        if (total) {
+            total->encode_ms += st.encode_ms, total->decode_ms += st.decode_ms;
+            total->mbr_ms += st.mbr_ms, total->decoder_calls += st.decoder_calls;
+            total->tokens += st.tokens;
+        }
         for (int b = 0; b < nb; b++) {
             if (truncated) *truncated += outs[b].truncated;
             int w = o->jsonl ? write_jsonl(out, e, first + i + b, lines[i + b], &outs[b], &st, nb)
@@ -233,6 +239,14 @@ int gen_range(const gen_opts *o, ardiff_engine *e, const ardiff_params *p, char 
     }
     free(outs);
     return rc;
+}
+
+void gen_throughput(int n, const ardiff_stats *st, double startup_ms, double gen_ms)
+{
+    double s = gen_ms > 0 ? gen_ms / 1e3 : 0;
+    fprintf(stderr, "ardiff: %d inputs in %.2f s (after %.2f s start-up): %.3f sentences/s, "
+            "%.1f tokens/s\n", n, s, startup_ms / 1e3, s > 0 ? n / s : 0.0,
+            s > 0 ? (double)st->tokens / s : 0.0);
 }
 
 void gen_warn_truncated(int truncated, int total)
@@ -258,15 +272,18 @@ static int run_generate(const gen_opts *o, ardiff_model *m, char **lines, int n,
     ardiff_params p;
     gen_params(o, m, &p);
     ardiff_engine *e = NULL;
+    double t0 = ad_now_ms();
     if (gen_engine_open(o, m, &p, &e) != 0) {
         cli_error("generate");
         return 1;
     }
     single_progress sp = {n, ad_now_ms()};
-    int truncated = 0;
-    int rc = gen_range(o, e, &p, lines, n, 0, out, &truncated,
-                       !o->quiet && (o->progress || isatty(2)) ? single_on_batch : NULL, &sp);
+    int truncated = 0, show = !o->quiet && (o->progress || isatty(2));
+    ardiff_stats total = {0};
+    int rc = gen_range(o, e, &p, lines, n, 0, out, &truncated, &total,
+                       show ? single_on_batch : NULL, &sp);
     if (rc == 1) cli_error("generate");
+    if (rc == 0 && show) gen_throughput(n, &total, sp.t0 - t0, ad_now_ms() - sp.t0);
     gen_warn_truncated(truncated, n);
     ardiff_engine_free(e);
     return rc ? 1 : 0;

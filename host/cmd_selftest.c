@@ -38,13 +38,14 @@ int cmd_selftest(int argc, char **argv)
     int rc = 0;
     for (int i = 0; i < n; i++) {
         int passed = 0, failed = 0;
-        if (ad_selftest_device(idx[i], &passed, &failed) != ARDIFF_OK) {
+        char gated[768] = "";
+        if (ad_selftest_device(idx[i], &passed, &failed, gated, sizeof gated) != ARDIFF_OK) {
             cli_error("selftest");
             rc = 1;
             continue;
         }
-        printf("device %d (%s): %d checks passed, %d failed\n", idx[i], all[idx[i]].name, passed,
-               failed);
+        printf("device %d (%s): %d checks passed, %d failed\n  %s\n", idx[i], all[idx[i]].name,
+               passed, failed, gated);
         if (failed || !passed) rc = 1;
     }
     free(all);

@@ -175,7 +175,7 @@ static int worker_chunk(worker *w, char **lines, int n, long first, char **out, 
     cli_out mem;
     memset(&mem, 0, sizeof mem);
     mem.f = f;
-    int rc = gen_range(&w->o, w->e, &w->p, lines, n, first, &mem, truncated, NULL, NULL);
+    int rc = gen_range(&w->o, w->e, &w->p, lines, n, first, &mem, truncated, NULL, NULL, NULL);
     if (fclose(f) != 0 && rc == 0) rc = 2;
     if (rc == 0) {
         w->chunks++;

@@ -43,7 +43,7 @@ for d in "$src"/models/*/ "$src"/studies/models/*/; do
       || { cat "$tmp/cc.txt" >&2; fail "$name: ardiff differs from the reference"; }
   echo "ok: $name ($sched): $(tail -1 "$tmp/cc.txt")"
 done
-[ -f "$src/models/commongen-small-gpu/model.ini" ] && [ -f "$src/studies/models/commongen-small/model.ini" ] \
+[ -f "$src/models/commongen/model.ini" ] && [ -f "$src/models/multi30k/model.ini" ] && [ -f "$src/studies/models/commongen-small/model.ini" ] \
     || fail "models/ or studies/models/ lost its models under $src"
 [ "$n" -ge 2 ] || fail "found $n models under $src/models and $src/studies/models"
 

@@ -28,6 +28,7 @@ out=$(POCL_DEVICES="pthread pthread" "$bin" devices --device 1 2>&1)
 expect "--device 1 selects device 1 only" bash -c '[ "$(grep -c "^\[" <<<"$1")" = 1 ] && grep -q "^\[1\]" <<<"$1"' _ "$out"
 out=$(ARDIFF_CACHE=off ARDIFF_LOG=info "$bin" selftest --device cpu 2>&1)
 expect "the device choice is logged" grep -q "using device 0" <<<"$out"
+expect "selftest says what the subgroup gate did" grep -q "subgroup reductions .*fp16 arithmetic" <<<"$out"
 
 # --- no platform at all
 mkdir -p "$tmp/novendors"
@@ -98,6 +99,13 @@ two=$(POCL_DEVICES="pthread pthread" ARDIFF_LOG=debug "$bin" generate "$fx" --se
 expect "k = 1 on two devices (inputs split) gives the one-device output" \
   bash -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$one" "$two"
 expect "k = 1 on two devices: both devices ran" bash -c '[ "$(grep -c "^ardiff: debug: device [01]: .* inputs" "$1")" -ge 2 ]' _ "$tmp/err2"
+# the throughput line: with the progress line (terminal or --progress), never with -q
+outp=$("$bin" generate "$fx" -i "$tmp/in.txt" --seed 7 --progress 2>"$tmp/errp"); rc=$?
+expect "--progress: same outputs, exit 0" bash -c '[ $1 -eq 0 ] && [ "$2" = "$3" ]' _ $rc "$outp" "$out"
+expect "--progress: ends with one throughput line (3 inputs, sentences/s, tokens/s)" bash -c \
+  '[ "$(grep -c "sentences/s, .* tokens/s$" "$1")" = 1 ] && tail -n 1 "$1" | grep -q "^ardiff: 3 inputs in [0-9.]* s (after [0-9.]* s start-up): [0-9.]* sentences/s, [0-9.]* tokens/s$"' _ "$tmp/errp"
+"$bin" generate "$fx" -i "$tmp/in.txt" --seed 7 --progress -q >/dev/null 2>"$tmp/errq"
+expect "-q --progress: nothing on stderr" [ ! -s "$tmp/errq" ]
 out5=$("$bin" generate "$fx" --seed 7 --batch 1 <"$tmp/in.txt" 2>/dev/null)
 expect "batch size does not change the output" [ "$out" = "$out5" ]
 "$bin" generate "$fx" --seed 7 --format jsonl --candidates 4 <"$tmp/in.txt" >"$tmp/out.jsonl" 2>/dev/null

@@ -53,7 +53,7 @@ entries() {
   done | sort
 }
 
-MODEL="$SRC/models/commongen-small-gpu"
+MODEL="$SRC/models/commongen"
 gen() { # gen NAME DEVICE: generates the model's examples on DEVICE, outputs in $T/NAME.txt
   ARDIFF_LOG=info "$ARDIFF" generate "$MODEL" -i "$MODEL/examples.txt" -o "$T/$1.txt" \
     --device "$2" 2> "$T/$1.err" || { cat "$T/$1.err" >&2; bad "$1: ardiff generate failed"; }
@@ -94,7 +94,7 @@ else bad "warm runs changed the cache: $(diff "$T/e2" "$T/e3" | head -5)"; fi
 for r in intel1 pocl2 intel2; do
   if cmp -s "$T/pocl1.txt" "$T/$r.txt"; then :; else bad "$r output differs from pocl1: $(diff "$T/pocl1.txt" "$T/$r.txt" | head -4)"; fi
 done
-[ -s "$T/pocl1.txt" ] && ok "commongen-small-gpu examples: identical outputs on PoCL and Intel ($(wc -l < "$T/pocl1.txt") lines)"
+[ -s "$T/pocl1.txt" ] && ok "commongen examples: identical outputs on PoCL and Intel ($(wc -l < "$T/pocl1.txt") lines)"
 
 # 3. ids and x̂0 step by step. Tolerance: docs/numerics.md "Across implementations" (measured
 # here, worst of all the runs below: 2.2e-6 absolute, 6.8e-7 relative; about 5x margin).
@@ -105,7 +105,7 @@ fixtures=()
 for d in "$SRC"/tests/fixtures/*/; do
   if [ -f "$d/golden.json" ] && [ -f "$d/golden.safetensors" ]; then fixtures+=(--fixture "${d%/}"); fi
 done
-# multi30k-small-gpu has no examples.txt: the five German sentences of its README
+# models/multi30k has no examples.txt: five German sentences
 cat > "$T/multi30k.txt" <<'EOF'
 Ein Mann fährt mit dem Fahrrad durch die Stadt.
 Zwei Hunde spielen im Schnee.
@@ -130,7 +130,7 @@ else
   compare "fixtures, cpu kernel set" "${fixtures[@]}"
   ARDIFF_KERNELS=gpu compare "fixtures, gpu kernel set" "${fixtures[@]}"
   compare "bundled models" --model "$MODEL" "$MODEL/examples.txt" 0,1,2 \
-    --model "$SRC/models/multi30k-small-gpu" "$T/multi30k.txt" 0,1,2
+    --model "$SRC/models/multi30k" "$T/multi30k.txt" 0,1,2
 fi
 
 if [ "$fails" -ne 0 ]; then echo "cross_impl_tests: $fails failed" >&2; exit 1; fi

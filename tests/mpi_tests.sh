@@ -47,7 +47,7 @@ if grep -qa __asan_init "$bin"; then
   run_mpi() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}use_sigaltstack=0:detect_leaks=0" timeout 300 "${mpi[@]}" "$@"; }
 fi
 
-model=$src/models/commongen-small-gpu
+model=$src/models/commongen
 # 21 lines: the examples (8), again with words swapped, an empty line, 4 more
 { cat "$model/examples.txt"; awk '{print $2, $1, $3}' "$model/examples.txt"; echo
   printf 'dog ball play\nwater boat sail\nchild book read\nman guitar play\n'; } >"$tmp/in.txt"

@@ -21,7 +21,8 @@ echo "== C tests (ctest), on the system's OpenCL devices (PoCL)"
 # listed; the program cache, the outputs and x̂0 step by step across the two (cross_impl_tests.sh,
 # tolerance in docs/numerics.md); then every C test again with the Intel device selected
 # (kernels, GEMM, clamp, fp16, parity; the two-device parity tests then split over PoCL and
-# Intel) and bundled_models. PoCL-only: the two-device
+# Intel) and bundled_models; test_gate must exercise the subgroup gate there (Intel claims
+# subgroups: docs/numerics.md). PoCL-only: the two-device
 # kernel and clamp tests (bit-identical across same-driver devices), official_e2e, train_e2e.
 echo "== both OpenCL implementations (PoCL, Intel): program cache, outputs, x̂0"
 t0=$SECONDS
@@ -30,7 +31,8 @@ if [ -f "$BUILD/opencl-vendors.sh" ]; then
   echo "== C tests (ctest) on Intel's OpenCL runtime"
   (. "$BUILD/opencl-vendors.sh" && export ARDIFF_DEVICE='Intel(R) OpenCL' &&
    cd "$BUILD" && ctest --output-on-failure -j1 -R '^(test_|bundled_models$)' \
-     -E '^test_(kernels|clamp)_two_devices$') || status=1
+     -E '^test_(kernels|clamp)_two_devices$' &&
+   tests/test_gate --devices 'Intel(R) OpenCL' --require-gated 1) || status=1
 else
   echo "run.sh: $BUILD/opencl-vendors.sh missing: Intel's OpenCL runtime is not installed" >&2
   status=1

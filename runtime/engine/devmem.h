@@ -3,7 +3,8 @@
  * lower instead of a failed (or, in some implementations, aborting) allocation halfway through.
  *
  * The caller lists every buffer it will create (forward.c: weights, activations, CLBlast's
- * temporary buffer), each tagged with what makes it grow. Pure arithmetic over the device's
+ * temporary buffer, and the sampler's buffers from sampler.c), each tagged with what makes it
+ * grow. Pure arithmetic over the device's
  * description: no OpenCL call.
  */
 #ifndef ARDIFF_ENGINE_DEVMEM_H

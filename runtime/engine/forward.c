@@ -1,4 +1,5 @@
-/* forward.c: encoder and decoder on one device (forward.h).
+/* forward.c: the network on one device, encoder and decoder (forward.h); the sampling loop
+ * that calls the decoder is sampler.c.
  *
  * Row layout: decoder row r = (source r / kv_group, candidate); a decoder activation is
  * [rows * N, width] row-major. Linear layers are y = x Wᵀ + b with W [out, in] as PyTorch
@@ -13,12 +14,8 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "engine/devmem.h"
-#include "engine/schedule.h"
 #include "engine/wstore.h"
 #include "ocl/dev.h"
-
-#define ROUND_SCRATCH_FLOATS (16u << 20) /* clamping scores [chunk, V]: 64 MiB at most */
 
 struct ad_fwd {
     ocl_dev *dev;
@@ -27,15 +24,13 @@ struct ad_fwd {
     const ad_weights *w; /* offsets into W: valid for a group while it is in use (wuse) */
     const ocl_buf *W;    /* the fp32 weights the kernels read */
     int h, d, dout, ct, N, V, T, Hd, He, dhd, dhe;
-    int rows_max, src_rows_max, S_max, steps_max, round_chunk;
-    /* state of the current batch / generation */
-    int B, S, rows, kv_group, K;
-    uint64_t seed;
+    int rows_max, src_rows_max, S_max;
+    const ad_fwd_extra *extra; /* the sampler's part of the plan (create only; may be NULL) */
+    /* state of the current batch and its decoder rows (ad_fwd_set_rows) */
+    int B, S, rows, kv_group;
     /* device buffers */
-    ocl_buf *enorm, *abar;
     ocl_buf *src_ids, *src_mask, *e, *e_qkv, *e_att, *e_tmp, *e_ff, *ckv;
-    ocl_buf *tab, *row_in, *row_cand;
-    ocl_buf *z, *x0, *x0c, *hres, *hn, *wide, *qkv, *att, *ff, *ffg, *temb, *tm, *R, *ids, *scores;
+    ocl_buf *hres, *hn, *wide, *qkv, *att, *ff, *ffg, *temb, *tm, *R;
     ocl_buf *ones;       /* time_att = 0: int32 [N] of 1, the self-attention's (no-op) mask */
     char kernels[256];   /* the device's kernel-variant table, one line (ad_fwd_kernels) */
 };
@@ -84,7 +79,10 @@ static void reserve_shape(ocl_gemm_args *g, size_t m, size_t n, size_t k)
     g->batch = 1;
 }
 
-/* Every GEMM shape the plan uses (s: room for 16); returns the count. */
+#define FWD_GEMM_MAX (16 + AD_FWD_EXTRA_MAX)
+
+/* Every GEMM shape the plan uses, the sampler's after the network's (s: room for
+ * FWD_GEMM_MAX); returns the count. */
 static int gemm_shapes(const ad_fwd *f, ocl_gemm_args *s)
 {
     size_t M = (size_t)f->rows_max * f->N, Me = (size_t)f->src_rows_max * f->S_max;
@@ -97,7 +95,6 @@ static int gemm_shapes(const ad_fwd *f, ocl_gemm_args *s)
     reserve_shape(&s[n++], M, 8 * h, h);
     reserve_shape(&s[n++], M, h, 4 * h);
     reserve_shape(&s[n++], M, f->dout, 2 * h);
-    reserve_shape(&s[n++], (size_t)f->round_chunk, f->V, f->d);
     reserve_shape(&s[n++], f->N, 4 * f->ct, f->ct);
     reserve_shape(&s[n++], f->N, h, 4 * f->ct);
     reserve_shape(&s[n++], Me, 3 * h, h);
@@ -105,10 +102,11 @@ static int gemm_shapes(const ad_fwd *f, ocl_gemm_args *s)
     reserve_shape(&s[n++], Me, I, h);
     reserve_shape(&s[n++], Me, h, I);
     reserve_shape(&s[n++], Me, 2 * h, h);
+    for (int i = 0; f->extra && i < f->extra->n_gemm; i++)
+        reserve_shape(&s[n++], f->extra->gemm[i].m, f->extra->gemm[i].n, f->extra->gemm[i].k);
     return n;
 }
 
-/* Rows of the clamping score scratch [chunk, V]: at most ROUND_SCRATCH_FLOATS floats. */
 void ad_fwd_tune_shapes(const ad_model_config *c, int k, const char *what, ocl_tune_shapes *s)
 {
     memset(s, 0, sizeof *s);
@@ -131,35 +129,26 @@ static ardiff_status tune_first_use(ad_fwd *f)
     return ocl_tune_first_use(f->dev, &s);
 }
 
-static void plan_round_chunk(ad_fwd *f)
-{
-    size_t M = (size_t)f->rows_max * f->N;
-    f->round_chunk = (int)(ROUND_SCRATCH_FLOATS / (size_t)f->V);
-    if (f->round_chunk < 1) f->round_chunk = 1;
-    if ((size_t)f->round_chunk > M) f->round_chunk = (int)M;
-}
+#define FWD_BUFS_MAX 24 /* buffer_list makes 19 at most */
 
-#define FWD_BUFS_MAX 40 /* buffer_list makes 29 at most */
-
-/* one device buffer of the plan (besides the weights and CLBlast's temporary) */
+/* one device buffer of the network's plan (besides the weights, CLBlast's temporary and the
+ * sampler's buffers, ad_fwd_extra) */
 typedef struct fwd_buf {
     ocl_buf **slot;
     ad_mem_item m;
 } fwd_buf;
 
-/* The plan's buffers in allocation order, each with its size and what makes it grow. The
+/* The network's buffers in allocation order, each with its size and what makes it grow. The
  * memory check (check_memory) and the allocation (plan_buffers) both read this one list. */
 static int buffer_list(ad_fwd *f, fwd_buf *b)
 {
     size_t M = (size_t)f->rows_max * f->N, Me = (size_t)f->src_rows_max * f->S_max;
     size_t h = f->h, I = f->c->encoder_intermediate_size, L = f->c->decoder_layers, N = f->N;
-    size_t wide = 2 * h > (size_t)f->d ? 2 * h : (size_t)f->d, d = f->d;
+    size_t wide = 2 * h > (size_t)f->d ? 2 * h : (size_t)f->d;
     const size_t F = sizeof(float), I4 = sizeof(int32_t);
     const ad_mem_scale FIX = AD_MEM_FIXED, SRC = AD_MEM_SOURCES, ROW = AD_MEM_ROWS;
     int n = 0;
 #define BUF(field, bytes, scale, what) b[n++] = (fwd_buf){&f->field, {(what), (bytes), (scale)}}
-    BUF(enorm, (size_t)f->V * F, FIX, "embedding norms");
-    BUF(abar, (size_t)f->T * F, FIX, "noise schedule");
     BUF(src_ids, Me * I4, SRC, "source ids");          /* [B, S] */
     BUF(src_mask, Me * I4, SRC, "source mask");        /* [B, S] */
     BUF(e, Me * h * F, SRC, "encoder states");         /* [B*S, h] */
@@ -168,12 +157,6 @@ static int buffer_list(ad_fwd *f, fwd_buf *b)
     BUF(e_tmp, Me * h * F, SRC, "encoder scratch");
     BUF(e_ff, Me * I * F, SRC, "encoder feed-forward"); /* [B*S, I] */
     BUF(ckv, L * Me * 2 * h * F, SRC, "cross-attention keys/values"); /* [L, B*S, 2h] */
-    BUF(tab, (size_t)(f->steps_max + 1) * N * I4, FIX, "timestep table");
-    BUF(row_in, (size_t)f->rows_max * I4, ROW, "row inputs");
-    BUF(row_cand, (size_t)f->rows_max * I4, ROW, "row candidates");
-    BUF(z, M * d * F, ROW, "decoder z");               /* [rows*N, d] */
-    BUF(x0, M * d * F, ROW, "decoder x0");
-    BUF(x0c, M * d * F, ROW, "clamped x0");
     BUF(hres, M * h * F, ROW, "decoder residual");     /* [rows*N, h] */
     BUF(hn, M * h * F, ROW, "decoder norm");
     BUF(wide, M * wide * F, ROW, "decoder projection"); /* [rows*N, max(2h, d)] */
@@ -185,25 +168,25 @@ static int buffer_list(ad_fwd *f, fwd_buf *b)
     BUF(tm, N * 4 * f->ct * F, FIX, "time MLP");
     BUF(R, L * N * h * F, FIX, "time terms");          /* [L, N, h] */
     if (!f->c->time_att) BUF(ones, N * I4, FIX, "self-attention mask");
-    BUF(ids, M * I4, ROW, "output ids");
-    BUF(scores, (size_t)f->round_chunk * f->V * F, ROW, "clamping scores"); /* [chunk, V] */
 #undef BUF
     return n;
 }
 
-/* What the plan will take on the device, compared with its limits before anything is
- * allocated (engine/devmem.h): one clear error instead of a failed allocation halfway. */
+/* What the plan (and the sampler's part of it) will take on the device, compared with its
+ * limits before anything is allocated (engine/devmem.h): one clear error instead of a failed
+ * allocation halfway. */
 static ardiff_status check_memory(ad_fwd *f, const ad_weights *w, ardiff_precision prec)
 {
     fwd_buf b[FWD_BUFS_MAX];
-    ad_mem_item items[FWD_BUFS_MAX + 3];
+    ad_mem_item items[FWD_BUFS_MAX + AD_FWD_EXTRA_MAX + 3];
     int n = buffer_list(f, b);
     for (int i = 0; i < n; i++) items[i] = b[i].m;
+    for (int i = 0; f->extra && i < f->extra->n_items; i++) items[n++] = f->extra->items[i];
     ad_wstore_size ws;
     AD_TRY(ad_wstore_size_of(f->c, w, prec, &ws));
     items[n++] = (ad_mem_item){"weights", ws.resident, AD_MEM_WEIGHTS};
     if (ws.scratch) items[n++] = (ad_mem_item){"fp16 weight expansion", ws.scratch, AD_MEM_WEIGHTS};
-    ocl_gemm_args s[16];
+    ocl_gemm_args s[FWD_GEMM_MAX];
     size_t tmp = 0;
     AD_TRY(ocl_gemm_temp_bytes(f->dev, s, gemm_shapes(f, s), &tmp));
     items[n++] = (ad_mem_item){"CLBlast temporary", tmp, AD_MEM_ROWS};
@@ -224,32 +207,21 @@ static ardiff_status plan_buffers(ad_fwd *f)
         free(one);
         AD_TRY(st);
     }
-    ocl_gemm_args s[16]; /* the CLBlast temporary buffer, sized once for every shape */
+    ocl_gemm_args s[FWD_GEMM_MAX]; /* the CLBlast temporary buffer, sized once for every shape */
     return ocl_gemm_reserve(f->dev, s, gemm_shapes(f, s));
 }
 
-static ardiff_status upload_constants(ad_fwd *f, const ad_weights *host, ardiff_precision prec)
+static ardiff_status upload_weights(ad_fwd *f, const ad_weights *host, ardiff_precision prec)
 {
     AD_TRY(ad_wstore_create(f->dev, f->c, host, prec, &f->ws));
     f->W = ad_wstore_buf(f->ws);
     f->w = ad_wstore_offsets(f->ws);
-    const ad_weights *w = f->w;
-    AD_TRY(wuse(f, AD_WG_HEAD, 0)); /* the norms of the (stored, maybe rounded) embeddings */
-    AD_TRY(ops_row_sqnorm(f->dev, f->W, w->emb, f->enorm, 0, f->V, f->d));
-    double *ad = malloc(sizeof(double) * (size_t)f->T);
-    float *af = malloc(sizeof(float) * (size_t)f->T);
-    ardiff_status st = (ad && af) ? ad_noise_alphas_cumprod(f->T, ad)
-                                  : ad_fail(ARDIFF_E_OOM, "out of host memory");
-    for (int i = 0; st == ARDIFF_OK && i < f->T; i++) af[i] = (float)ad[i];
-    if (st == ARDIFF_OK) st = ocl_buf_write(f->dev, f->abar, 0, af, sizeof(float) * (size_t)f->T);
-    free(ad);
-    free(af);
-    return st;
+    return ARDIFF_OK;
 }
 
 ardiff_status ad_fwd_create(int index, const ad_model_config *c, const ad_weights *w,
                             ardiff_precision precision, int src_rows_max, int rows_max,
-                            int steps_max, ad_fwd **out)
+                            const ad_fwd_extra *extra, ad_fwd **out)
 {
     *out = NULL;
     ad_fwd *f = calloc(1, sizeof *f);
@@ -269,17 +241,17 @@ ardiff_status ad_fwd_create(int index, const ad_model_config *c, const ad_weight
     f->rows_max = rows_max;
     f->src_rows_max = src_rows_max;
     f->S_max = c->max_src_len;
-    f->steps_max = steps_max;
+    f->extra = extra;
 
     ardiff_status st = ocl_dev_open(index, &f->dev);
     if (st == ARDIFF_OK) st = tune_first_use(f);
     if (st == ARDIFF_OK)
         st = ocl_variants_format(ocl_dev_variants(f->dev), f->kernels, sizeof f->kernels);
-    if (st == ARDIFF_OK) plan_round_chunk(f);
     if (st == ARDIFF_OK) st = check_memory(f, w, precision);
     if (st == ARDIFF_OK) st = plan_buffers(f);
-    if (st == ARDIFF_OK) st = upload_constants(f, w, precision);
+    if (st == ARDIFF_OK) st = upload_weights(f, w, precision);
     if (st == ARDIFF_OK) st = ocl_finish(f->dev);
+    f->extra = NULL; /* the caller's: not kept past create */
     if (st != ARDIFF_OK) {
         ad_fwd_free(f);
         return st;
@@ -291,10 +263,9 @@ ardiff_status ad_fwd_create(int index, const ad_model_config *c, const ad_weight
 void ad_fwd_free(ad_fwd *f)
 {
     if (!f) return;
-    ocl_buf *bufs[] = {f->enorm, f->abar, f->src_ids, f->src_mask, f->e, f->e_qkv,
-                       f->e_att, f->e_tmp, f->e_ff, f->ckv, f->tab, f->row_in, f->row_cand,
-                       f->z, f->x0, f->x0c, f->hres, f->hn, f->wide, f->qkv, f->att, f->ff,
-                       f->ffg, f->temb, f->tm, f->R, f->ids, f->scores, f->ones};
+    ocl_buf *bufs[] = {f->src_ids, f->src_mask, f->e, f->e_qkv, f->e_att, f->e_tmp, f->e_ff,
+                       f->ckv, f->hres, f->hn, f->wide, f->qkv, f->att, f->ff, f->ffg, f->temb,
+                       f->tm, f->R, f->ones};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) ocl_buf_free(bufs[i]);
     ad_wstore_free(f->ws);
     ocl_dev_free(f->dev);
@@ -302,6 +273,7 @@ void ad_fwd_free(ad_fwd *f)
 }
 
 const ardiff_device_desc *ad_fwd_device(const ad_fwd *f) { return ocl_dev_desc(f->dev); }
+ocl_dev *ad_fwd_dev(ad_fwd *f) { return f->dev; }
 const char *ad_fwd_kernels(const ad_fwd *f) { return f->kernels; }
 ardiff_status ad_fwd_sync(ad_fwd *f) { return ocl_finish(f->dev); }
 
@@ -372,22 +344,15 @@ ardiff_status ad_fwd_read_encoder(ad_fwd *f, float *out)
 
 /* ---- decoder ------------------------------------------------------------------------------- */
 
-ardiff_status ad_fwd_begin(ad_fwd *f, int rows, int kv_group, const int32_t *input_of_row,
-                           const int32_t *cand_of_row, const int32_t *table, int K, uint64_t seed)
+ardiff_status ad_fwd_set_rows(ad_fwd *f, int rows, int kv_group)
 {
     if (rows < 1 || rows > f->rows_max || kv_group < 1 || rows % kv_group ||
-        rows / kv_group > f->B || K < 1 || K > f->steps_max)
-        return ad_fail(ARDIFF_E_INVALID_ARG, "generation of %d rows (groups of %d, %d sources) "
-                       "and %d steps does not fit the plan (%d rows, %d steps)", rows, kv_group,
-                       f->B, K, f->rows_max, f->steps_max);
+        rows / kv_group > f->B)
+        return ad_fail(ARDIFF_E_INVALID_ARG, "%d decoder rows (groups of %d, %d sources) do not "
+                       "fit the plan (%d rows)", rows, kv_group, f->B, f->rows_max);
     f->rows = rows;
     f->kv_group = kv_group;
-    f->K = K;
-    f->seed = seed;
-    AD_TRY(ocl_buf_write(f->dev, f->tab, 0, table, (size_t)(K + 1) * f->N * sizeof(int32_t)));
-    AD_TRY(ocl_buf_write(f->dev, f->row_in, 0, input_of_row, (size_t)rows * sizeof(int32_t)));
-    AD_TRY(ocl_buf_write(f->dev, f->row_cand, 0, cand_of_row, (size_t)rows * sizeof(int32_t)));
-    return ops_rng_normal(f->dev, f->z, 0, f->row_in, 0, f->row_cand, 0, rows, f->N, f->d, seed, 0);
+    return ARDIFF_OK;
 }
 
 /* f->R[off .. off + N*h) = time_trans(temb) = W2·SiLU(W0·temb + b0) + b2, [N, h], from the
@@ -450,20 +415,21 @@ static ardiff_status decoder_layer(ad_fwd *f, int l, size_t M)
     return bias(f, f->hres, M, h, L->ff2_b, OPS_ACT_NONE);
 }
 
-/* x0 [M, d] = decoder(z, timesteps of grid row s-1) */
-static ardiff_status decoder(ad_fwd *f, int s)
+ardiff_status ad_fwd_denoise(ad_fwd *f, const ocl_buf *z, const ocl_buf *tab, size_t tau_off,
+                             ocl_buf *x0)
 {
     const ad_weights *w = f->w;
     size_t M = (size_t)f->rows * f->N, h = f->h, d = f->d;
-    AD_TRY(ops_time_embed(f->dev, f->tab, (size_t)(s - 1) * f->N, f->temb, 0, f->N, f->ct, f->T));
+    if (f->rows < 1) return ad_fail(ARDIFF_E_INVALID_ARG, "denoise: no decoder rows set");
+    AD_TRY(ops_time_embed(f->dev, tab, tau_off, f->temb, 0, f->N, f->ct, f->T));
     AD_TRY(wuse(f, AD_WG_DEC_PRE, 0));
     if (w->has_up) { /* [M, d] -> tanh -> [M, 2h] -> [M, h] */
-        AD_TRY(lin(f, f->z, 0, M, d, w->up0_w, 2 * h, f->wide, 0, 0.0f));
+        AD_TRY(lin(f, z, 0, M, d, w->up0_w, 2 * h, f->wide, 0, 0.0f));
         AD_TRY(bias(f, f->wide, M, 2 * h, w->up0_b, OPS_ACT_TANH));
         AD_TRY(lin(f, f->wide, 0, M, 2 * h, w->up2_w, h, f->hres, 0, 0.0f));
         AD_TRY(bias(f, f->hres, M, h, w->up2_b, OPS_ACT_NONE));
     } else {
-        AD_TRY(ops_scale(f->dev, f->z, 0, d, f->hres, 0, h, (int)M, (int)h, 1.0f));
+        AD_TRY(ops_scale(f->dev, z, 0, d, f->hres, 0, h, (int)M, (int)h, 1.0f));
     }
     AD_TRY(ops_pos_add(f->dev, f->hres, 0, f->W, w->dec_pos, f->rows, f->N, (int)h));
     if (!f->c->time_att) { /* + time_trans(temb) [N, h], the same for every row */
@@ -480,51 +446,17 @@ static ardiff_status decoder(ad_fwd *f, int s)
     if (w->has_down) {
         AD_TRY(lin(f, f->hres, 0, M, h, w->down0_w, 2 * h, f->wide, 0, 0.0f));
         AD_TRY(bias(f, f->wide, M, 2 * h, w->down0_b, OPS_ACT_TANH));
-        AD_TRY(lin(f, f->wide, 0, M, 2 * h, w->down2_w, d, f->x0, 0, 0.0f));
-        return bias(f, f->x0, M, d, w->down2_b, OPS_ACT_NONE);
+        AD_TRY(lin(f, f->wide, 0, M, 2 * h, w->down2_w, d, x0, 0, 0.0f));
+        return bias(f, x0, M, d, w->down2_b, OPS_ACT_NONE);
     }
-    return ops_scale(f->dev, f->hres, 0, h, f->x0, 0, d, (int)M, (int)d, 1.0f);
+    return ops_scale(f->dev, f->hres, 0, h, x0, 0, d, (int)M, (int)d, 1.0f);
 }
 
-ardiff_status ad_fwd_step(ad_fwd *f, int s)
+ardiff_status ad_fwd_word_embedding(ad_fwd *f, ad_fwd_embedding *out)
 {
-    if (s < 1 || s > f->K) return ad_fail(ARDIFF_E_INVALID_ARG, "step %d outside 1..%d", s, f->K);
-    size_t M = (size_t)f->rows * f->N, d = f->d;
-    AD_TRY(decoder(f, s));
     AD_TRY(wuse(f, AD_WG_HEAD, 0));
-    /* clamping to the nearest word embedding, in chunks of rows that fit the score scratch */
-    for (size_t r0 = 0; r0 < M; r0 += (size_t)f->round_chunk) {
-        size_t m = M - r0 < (size_t)f->round_chunk ? M - r0 : (size_t)f->round_chunk;
-        AD_TRY(ops_round_nearest(f->dev, f->x0, r0 * d, f->W, f->w->emb, f->enorm, 0, f->scores, 0,
-                                 f->x0c, r0 * d, f->ids, r0, (int)m, f->V, (int)d));
-    }
-    size_t N = f->N;
-    return ops_denoise_step(f->dev, f->z, 0, f->x0c, 0, f->z, 0, f->tab, (size_t)(s - 1) * N,
-                            (size_t)s * N, f->abar, f->T, f->row_in, 0, f->row_cand, 0, f->rows,
-                            f->c->tgt_len, (int)d, f->seed, (uint32_t)s);
-}
-
-ardiff_status ad_fwd_read_x0(ad_fwd *f, float *x0, float *x0c)
-{
-    size_t bytes = (size_t)f->rows * f->N * f->d * sizeof(float);
-    if (x0) AD_TRY(ocl_buf_read(f->dev, f->x0, 0, x0, bytes));
-    if (x0c) AD_TRY(ocl_buf_read(f->dev, f->x0c, 0, x0c, bytes));
+    out->W = f->W;
+    out->emb = f->w->emb;
+    out->bias = f->w->lm_b;
     return ARDIFF_OK;
-}
-
-ardiff_status ad_fwd_read_z(ad_fwd *f, float *z)
-{
-    return ocl_buf_read(f->dev, f->z, 0, z, (size_t)f->rows * f->N * f->d * sizeof(float));
-}
-
-ardiff_status ad_fwd_finish(ad_fwd *f, int32_t *ids)
-{
-    size_t M = (size_t)f->rows * f->N, d = f->d;
-    AD_TRY(wuse(f, AD_WG_HEAD, 0));
-    for (size_t r0 = 0; r0 < M; r0 += (size_t)f->round_chunk) {
-        size_t m = M - r0 < (size_t)f->round_chunk ? M - r0 : (size_t)f->round_chunk;
-        AD_TRY(ops_round_argmax(f->dev, f->z, r0 * d, f->W, f->w->emb, f->W, f->w->lm_b, f->scores,
-                                0, f->ids, r0, (int)m, f->V, (int)d));
-    }
-    return ocl_buf_read(f->dev, f->ids, 0, ids, M * sizeof(int32_t));
 }

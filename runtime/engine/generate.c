@@ -1,7 +1,8 @@
-/* generate.c: the engine (one ad_fwd per device) and ardiff_generate: tokenize, batch, split the
- * work among the devices in proportion to their measured speed (the k candidates when there are
- * at least as many as devices, else the batch's inputs), run the AR-Diffusion loop on each (one
- * host thread per device), decode, and choose by MBR on the host.
+/* generate.c: the engine (per device the network, forward.h, and the sampler over it,
+ * sampler.h) and ardiff_generate, the C twin of tools/ardiff_ref/generate.py: tokenize, batch,
+ * split the work among the devices in proportion to their measured speed (the k candidates when
+ * there are at least as many as devices, else the batch's inputs), run the encoder and the
+ * sampler on each (one host thread per device), decode, and choose by MBR on the host.
  *
  * Results do not depend on the split: the noise of (input, candidate) is addressed by global
  * coordinates (docs/rng.md), and decoder rows never interact.
@@ -15,19 +16,18 @@
 #include "engine/forward.h"
 #include "engine/mbr.h"
 #include "engine/model.h"
-#include "engine/schedule.h"
+#include "engine/sampler.h"
 #include "engine/tokenizer.h" /* ad_sentence_case */
 #include "core/clock.h"
-
-#define SYNC_EVERY 32 /* decoder steps between queue waits (run_job) */
 
 #define AD_MAX_DEVICES 16
 
 struct ardiff_engine {
     const ardiff_model *m;
     int ndev;
-    ad_fwd *fwd[AD_MAX_DEVICES];
-    double speed[AD_MAX_DEVICES]; /* decoder rows per ms, measured on earlier batches */
+    ad_fwd *fwd[AD_MAX_DEVICES];     /* the network on each device */
+    ad_sampler *smp[AD_MAX_DEVICES]; /* the sampler over it */
+    double speed[AD_MAX_DEVICES];    /* decoder rows per ms, measured on earlier batches */
     int max_batch, max_k, max_steps;
     ardiff_trace_fn trace;
     void *trace_user;
@@ -63,9 +63,14 @@ ardiff_status ardiff_engine_create_ex(const ardiff_model *m, const int *devices,
     e->max_batch = max_batch;
     e->max_k = max_candidates;
     e->max_steps = max_steps;
+    int rows_max = max_batch * max_candidates;
+    ad_fwd_extra sampler_part; /* the sampler's buffers, in each device's memory check */
+    ad_sampler_plan(&m->cfg, rows_max, max_steps, &sampler_part);
     for (int i = 0; i < ndev; i++) {
         ardiff_status st = ad_fwd_create(devices[i], &m->cfg, &m->w, precision, max_batch,
-                                         max_batch * max_candidates, max_steps, &e->fwd[i]);
+                                         rows_max, &sampler_part, &e->fwd[i]);
+        if (st == ARDIFF_OK)
+            st = ad_sampler_create(e->fwd[i], &m->cfg, rows_max, max_steps, &e->smp[i]);
         if (st != ARDIFF_OK) {
             ardiff_engine_free(e);
             return st;
@@ -80,7 +85,10 @@ ardiff_status ardiff_engine_create_ex(const ardiff_model *m, const int *devices,
 void ardiff_engine_free(ardiff_engine *e)
 {
     if (!e) return;
-    for (int i = 0; i < e->ndev; i++) ad_fwd_free(e->fwd[i]);
+    for (int i = 0; i < AD_MAX_DEVICES; i++) { /* a device that failed half-way included */
+        ad_sampler_free(e->smp[i]);
+        ad_fwd_free(e->fwd[i]);
+    }
     free(e);
 }
 
@@ -107,6 +115,7 @@ void ardiff_engine_set_trace(ardiff_engine *e, ardiff_trace_fn fn, void *user)
 typedef struct job {
     ardiff_engine *e;
     ad_fwd *f;
+    ad_sampler *smp;
     const int32_t *src_ids, *src_mask;
     int B, S, N, d;
     const int32_t *table;
@@ -116,19 +125,22 @@ typedef struct job {
     int b0;                     /* this job's first input within the batch */
     int k, c0, kd;              /* all candidates, this device's range [c0, c0 + kd) */
     int32_t *ids;               /* [batch, k, N]: this job writes its inputs' and candidates' rows */
+    float *tbuf;                /* with a trace: room for x0 and x0_clamped (or the encoder) */
     double enc_ms, dec_ms;
     ardiff_status st;
     char msg[2048];
 } job;
 
-static ardiff_status trace_step(job *j, int s, float *buf)
+/* the trace of one sampler step (ad_sample_record_fn); user: the job */
+static ardiff_status trace_step(int s, void *user)
 {
+    job *j = user;
     ardiff_engine *e = j->e;
     int dims[4] = {j->B * j->kd, j->N, j->d, 0};
     size_t n = (size_t)j->B * j->kd * j->N * j->d;
-    AD_TRY(ad_fwd_read_x0(j->f, buf, buf + n));
-    e->trace("x0", s, dims, buf, e->trace_user);
-    e->trace("x0_clamped", s, dims, buf + n, e->trace_user);
+    AD_TRY(ad_sampler_read_x0(j->smp, j->tbuf, j->tbuf + n));
+    e->trace("x0", s, dims, j->tbuf, e->trace_user);
+    e->trace("x0_clamped", s, dims, j->tbuf + n, e->trace_user);
     return ARDIFF_OK;
 }
 
@@ -139,11 +151,11 @@ static ardiff_status run_job_inner(job *j)
     int32_t *row_in = malloc(sizeof(int32_t) * (size_t)rows);
     int32_t *row_cand = malloc(sizeof(int32_t) * (size_t)rows);
     int32_t *ids = malloc(sizeof(int32_t) * (size_t)rows * j->N);
-    float *tbuf = e->trace ? malloc(sizeof(float) * 2 * (size_t)rows * j->N * j->d +
-                                    sizeof(float) * (size_t)j->B * j->S * e->m->cfg.hidden_size)
-                           : NULL;
+    j->tbuf = e->trace ? malloc(sizeof(float) * 2 * (size_t)rows * j->N * j->d +
+                                sizeof(float) * (size_t)j->B * j->S * e->m->cfg.hidden_size)
+                       : NULL;
     ardiff_status st = ARDIFF_OK;
-    if (!row_in || !row_cand || !ids || (e->trace && !tbuf))
+    if (!row_in || !row_cand || !ids || (e->trace && !j->tbuf))
         st = ad_fail(ARDIFF_E_OOM, "out of host memory");
     for (int b = 0; st == ARDIFF_OK && b < j->B; b++)
         for (int c = 0; c < j->kd; c++) {
@@ -155,21 +167,14 @@ static ardiff_status run_job_inner(job *j)
     if (st == ARDIFF_OK) st = ad_fwd_sync(j->f);
     if (st == ARDIFF_OK && e->trace) {
         int dims[4] = {j->B, j->S, e->m->cfg.hidden_size, 0};
-        st = ad_fwd_read_encoder(j->f, tbuf);
-        if (st == ARDIFF_OK) e->trace("encoder", 0, dims, tbuf, e->trace_user);
+        st = ad_fwd_read_encoder(j->f, j->tbuf);
+        if (st == ARDIFF_OK) e->trace("encoder", 0, dims, j->tbuf, e->trace_user);
     }
     double t1 = ad_now_ms();
     if (st == ARDIFF_OK)
-        st = ad_fwd_begin(j->f, rows, j->kd, row_in, row_cand, j->table, j->K, j->seed);
-    for (int s = 1; st == ARDIFF_OK && s <= j->K; s++) {
-        st = ad_fwd_step(j->f, s);
-        /* bound the commands in flight: with thousands of steps (uniform K = 2000) an unflushed
-         * in-order queue holds ~100 commands per step, which PoCL keeps in host memory. A wait
-         * every SYNC_EVERY steps costs one idle gap per 32 steps and reads nothing back. */
-        if (st == ARDIFF_OK && s % SYNC_EVERY == 0 && s < j->K) st = ad_fwd_sync(j->f);
-        if (st == ARDIFF_OK && e->trace) st = trace_step(j, s, tbuf);
-    }
-    if (st == ARDIFF_OK) st = ad_fwd_finish(j->f, ids);
+        st = ad_sampler_begin(j->smp, rows, j->kd, row_in, row_cand, j->table, j->K, j->seed);
+    if (st == ARDIFF_OK) st = ad_sample_loop(j->smp, e->trace ? trace_step : NULL, j);
+    if (st == ARDIFF_OK) st = ad_sampler_final_ids(j->smp, ids);
     j->enc_ms = t1 - t0;
     j->dec_ms = ad_now_ms() - t1;
     if (st == ARDIFF_OK && e->trace) {
@@ -183,7 +188,8 @@ static ardiff_status run_job_inner(job *j)
     free(row_in);
     free(row_cand);
     free(ids);
-    free(tbuf);
+    free(j->tbuf);
+    j->tbuf = NULL;
     return st;
 }
 
@@ -364,6 +370,7 @@ static ardiff_status run_batch(ardiff_engine *e, const ardiff_params *p, batch *
         memset(j, 0, sizeof *j);
         j->e = e;
         j->f = e->fwd[i];
+        j->smp = e->smp[i];
         j->b0 = by_inputs ? b0 : 0;
         j->B = by_inputs ? share[i] : bt->B;
         j->S = bt->S;
@@ -451,9 +458,6 @@ ardiff_status ardiff_generate(ardiff_engine *e, const ardiff_params *p, const ch
     AD_TRY(check_params(e, p));
     const ad_model_config *c = &e->m->cfg;
     memset(outputs, 0, sizeof *outputs * (size_t)(n > 0 ? n : 0));
-    ad_time_schedule sched;
-    AD_TRY(ad_sched_init(&sched, p->schedule == ARDIFF_SCHEDULE_UNIFORM ? AD_SCHED_UNIFORM : AD_SCHED_AR,
-                         c->diffusion_steps, c->tgt_len, p->anchor_scale));
     int bmax = p->batch < e->max_batch ? p->batch : e->max_batch;
     if (bmax > 1024) bmax = 1024;
     int32_t *table = malloc(sizeof(int32_t) * (size_t)(p->steps + 1) * c->tgt_len);
@@ -463,7 +467,7 @@ ardiff_status ardiff_generate(ardiff_engine *e, const ardiff_params *p, const ch
     ardiff_status st = (table && tok) ? alloc_batch(&bt, bmax, c->max_src_len, p->candidates, c->tgt_len)
                                       : ad_fail(ARDIFF_E_OOM, "out of host memory");
     int calls = 0; /* p->steps, or p->steps - 1 when the grid reaches 0 early (ad_sched_grid) */
-    if (st == ARDIFF_OK) st = ad_sched_table(&sched, p->steps, table, &calls);
+    if (st == ARDIFF_OK) st = ad_sampler_table(c, p, table, &calls);
     for (int i = 0; st == ARDIFF_OK && i < n; i++) {
         int ntok = 0;
         uint64_t index = first_index + (uint64_t)i;

@@ -1,5 +1,6 @@
 /* schedule.h: the noise schedule and the time schedules (which noise level every token has at
- * every sentence-level step), exactly as tools/ardiff_ref/{diffusion,timesteps}.py compute them.
+ * every sentence-level step), exactly as tools/ardiff_ref/{schedule,timesteps}.py compute them;
+ * the sampler (sampler.h) and the config checks use them.
  *
  * AR (code convention, spec §3.3): positions x = 0..N-1, sentence indices i = 0..N+T-1,
  *   start (x_s, t_s) = (max(N-1-i, 0), max(i-(N-1), 0)), anchor (x_e, t_e) = (floor(s*N), T-1),

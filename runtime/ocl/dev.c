@@ -1,11 +1,13 @@
 /* dev.c: one device's runtime: the one start-up sequence (ocl_dev_open: options, context,
- * in-order queue, program, kernels, kernel variants, warm-up), its accessors, the profile. */
+ * in-order queue, program and kernels with the subgroup gate, kernel variants, warm-up), its
+ * accessors, the profile. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ocl.h"
 #include "ops_internal.h"
+#include "sg_gate.h"
 #include "tune.h"
 #include "core/clock.h"
 
@@ -70,13 +72,17 @@ static ardiff_status open_queue(ocl_dev *dev)
     return ARDIFF_OK;
 }
 
-/* the program with the device's build options, through the binary cache */
-static ardiff_status build_program(ocl_dev *dev)
+/* the program with the device's build options plus `extra`, through the binary cache */
+static ardiff_status build_program(ocl_dev *dev, const char *extra)
 {
     char *text = NULL;
     size_t len = 0;
     char origin[512];
     AD_TRY(ops_build_options(&dev->desc, dev->options, sizeof dev->options));
+    size_t used = strlen(dev->options);
+    if ((size_t)snprintf(dev->options + used, sizeof dev->options - used, "%s", extra) >=
+        sizeof dev->options - used)
+        return ad_fail(ARDIFF_E_INTERNAL, "device %d: build options too long", dev->desc.index);
     AD_TRY(ocl_program_source(&text, &len, origin, sizeof origin));
     double t0 = ad_now_ms();
     ardiff_status st = ocl_program_get(dev, text, len, dev->options, &dev->program,
@@ -89,6 +95,64 @@ static ardiff_status build_program(ocl_dev *dev)
     AD_INFO("device %d (%s): kernels from %s, %s in %.0f ms", dev->desc.index, dev->desc.name,
             origin, dev->cache_hit ? "program cache hit" : "built from source", dev->build_ms);
     return ARDIFF_OK;
+}
+
+static void release_program(ocl_dev *dev)
+{
+    for (int i = 0; i < dev->kernel_count; i++) clReleaseKernel(dev->kernels[i].kernel);
+    free(dev->kernels);
+    dev->kernels = NULL;
+    dev->kernel_count = 0;
+    if (dev->program) clReleaseProgram(dev->program);
+    dev->program = NULL;
+}
+
+/* The subgroup reductions (cl/common.cl, row_sum and row_max) are an optional path: tried only
+ * on a device that claims cl_khr_subgroups or cl_intel_subgroups (unless ARDIFF_SUBGROUPS=off),
+ * kept only if the program builds with them and the start-up self-test (sg_gate.h) passes.
+ * Otherwise one warning and the program is rebuilt with the work-group reductions, which every
+ * device runs. ARDIFF_FAULT_SUBGROUPS=1 (tests only) builds them with a deliberate defect. */
+static ardiff_status open_program(ocl_dev *dev)
+{
+    const char *env = getenv("ARDIFF_SUBGROUPS");
+    if (env && *env && strcmp(env, "auto") && strcmp(env, "off"))
+        return ad_fail(ARDIFF_E_INVALID_ARG, "ARDIFF_SUBGROUPS=%s: expected auto or off", env);
+    int off = env && !strcmp(env, "off");
+    if (!dev->desc.subgroups || off) {
+        dev->subgroups = off && dev->desc.subgroups ? OCL_SG_OFF : OCL_SG_UNCLAIMED;
+        snprintf(dev->subgroups_note, sizeof dev->subgroups_note, "%s",
+                 dev->desc.subgroups ? "switched off by ARDIFF_SUBGROUPS=off"
+                                     : "the device claims no subgroup extension");
+        AD_TRY(build_program(dev, ""));
+        return create_kernels(dev);
+    }
+    const char *fault = getenv("ARDIFF_FAULT_SUBGROUPS");
+    int faulty = fault && *fault && strcmp(fault, "0");
+    char why[sizeof dev->subgroups_note - 64];
+    int passed = 0;
+    ardiff_status st = build_program(dev, faulty ? " -DUSE_SUBGROUPS -DSUBGROUPS_FAULT"
+                                                 : " -DUSE_SUBGROUPS");
+    if (st == ARDIFF_OK) st = create_kernels(dev);
+    if (st == ARDIFF_OK) st = ocl_sg_selftest(dev, &passed, why, sizeof why);
+    if (st != ARDIFF_OK) {
+        snprintf(why, sizeof why, "the build failed: %s", ardiff_last_error());
+        why[strcspn(why, "\n")] = '\0'; /* the message's first line, not the whole build log */
+    }
+    if (passed) {
+        dev->subgroups = OCL_SG_ON;
+        snprintf(dev->subgroups_note, sizeof dev->subgroups_note, "start-up self-test passed: %s",
+                 why);
+        AD_INFO("device %d (%s): subgroup reductions on (%s)", dev->desc.index, dev->desc.name,
+                dev->subgroups_note);
+        return ARDIFF_OK;
+    }
+    dev->subgroups = OCL_SG_REFUSED;
+    snprintf(dev->subgroups_note, sizeof dev->subgroups_note, "%s", why);
+    AD_WARN("device %d (%s): subgroup reductions refused by the start-up self-test (%s); using "
+            "work-group reductions", dev->desc.index, dev->desc.name, why);
+    release_program(dev);
+    AD_TRY(build_program(dev, ""));
+    return create_kernels(dev);
 }
 
 /* the kernel-variant table: type defaults < stored tuning < environment (variants.h) */
@@ -119,8 +183,7 @@ static ardiff_status dev_init(ocl_dev *dev, int index)
 {
     AD_TRY(find_device(dev, index));
     AD_TRY(open_queue(dev));
-    AD_TRY(build_program(dev));
-    AD_TRY(create_kernels(dev));
+    AD_TRY(open_program(dev));
     AD_TRY(load_variants(dev));
     return ops_warmup(dev);
 }
@@ -144,11 +207,8 @@ void ocl_dev_free(ocl_dev *dev)
     if (!dev) return;
     if (dev->queue) clFinish(dev->queue);
     if (dev->profile) ocl_prof_print(dev);
-    for (int i = 0; i < dev->kernel_count; i++)
-        clReleaseKernel(dev->kernels[i].kernel);
-    free(dev->kernels);
+    release_program(dev);
     if (dev->gemm_tmp) clReleaseMemObject(dev->gemm_tmp);
-    if (dev->program) clReleaseProgram(dev->program);
     if (dev->queue) clReleaseCommandQueue(dev->queue);
     if (dev->ctx) clReleaseContext(dev->ctx);
     free(dev);
@@ -168,6 +228,18 @@ const char *ocl_dev_options(const ocl_dev *dev) { return dev->options; }
 double ocl_dev_build_ms(const ocl_dev *dev) { return dev->build_ms; }
 int ocl_dev_cache_hit(const ocl_dev *dev) { return dev->cache_hit; }
 const ocl_variants *ocl_dev_variants(const ocl_dev *dev) { return &dev->variants; }
+
+ocl_sg_state ocl_dev_subgroups(const ocl_dev *dev, const char **note)
+{
+    if (note) *note = dev->subgroups_note;
+    return (ocl_sg_state)dev->subgroups;
+}
+
+const char *ocl_sg_state_name(ocl_sg_state s)
+{
+    static const char *const names[] = {"not claimed", "off", "on", "refused"};
+    return (unsigned)s <= OCL_SG_REFUSED ? names[s] : "?";
+}
 const char *ocl_dev_variants_origin(const ocl_dev *dev) { return dev->variants_origin; }
 
 ardiff_status ocl_dev_set_variants(ocl_dev *dev, const ocl_variants *t)

@@ -18,7 +18,8 @@ typedef struct ocl_buf ocl_buf;
 /* ---- opening a device (dev.c) ---- */
 /* The one start-up sequence every caller uses: device `index` of the flat list
  * (ardiff_devices_list), its build options from its description (ops_build_options), a context
- * and in-order queue, the program (through the binary cache, program.c) and its kernels, the
+ * and in-order queue, the program (through the binary cache, program.c) and its kernels, with
+ * the subgroup reductions where the device claims them and their self-test passes (below), the
  * kernel-variant table (type defaults, then the stored tuning of tune.h, then the environment:
  * variants.h), then every kernel launched once on tiny buffers and waited for (ops_warmup).
  * It never tunes: ocl_tune_first_use (tune.h) does, for the engine. */
@@ -36,6 +37,19 @@ const char *ocl_dev_options(const ocl_dev *dev);
 double ocl_dev_build_ms(const ocl_dev *dev);
 int ocl_dev_cache_hit(const ocl_dev *dev);
 
+/* The subgroup reductions of the work-group kernels (cl/common.cl: row_sum, row_max; used by
+ * layer norm and attention, variant group): the gated optional path of ocl_dev_open. ON: the
+ * device claims cl_khr_subgroups or cl_intel_subgroups, the program built with them and the
+ * start-up self-test passed (sg_gate.c); REFUSED: it claims them, but the build or the
+ * self-test failed (one warning; the work-group reductions run instead); OFF: claimed but
+ * ARDIFF_SUBGROUPS=off; UNCLAIMED: no subgroup extension. *note (may be NULL) says why, with
+ * the self-test's measured errors. */
+typedef enum ocl_sg_state {
+    OCL_SG_UNCLAIMED = 0, OCL_SG_OFF, OCL_SG_ON, OCL_SG_REFUSED
+} ocl_sg_state;
+ocl_sg_state ocl_dev_subgroups(const ocl_dev *dev, const char **note);
+/* "on", "refused", "off", "not claimed" */
+const char *ocl_sg_state_name(ocl_sg_state s);
 /* The device's kernel-variant table (variants.h). Setting it takes effect at the next launch. */
 const ocl_variants *ocl_dev_variants(const ocl_dev *dev);
 /* Where the table came from at open (or at the last tuning): "type defaults (cpu device)",

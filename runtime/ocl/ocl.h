@@ -58,6 +58,8 @@ typedef struct ocl_dev {
     size_t gemm_tmp_bytes;
     double build_ms;         /* wall time to obtain the program (cache hit or build) */
     int cache_hit;           /* 1 if the program came from the binary cache */
+    int subgroups;           /* ocl_sg_state (dev.h): the subgroup reductions of cl/common.cl */
+    char subgroups_note[512]; /* why: unclaimed, switched off, the self-test's figures */
 } ocl_dev;
 
 /* With profiling on (ARDIFF_PROFILE=1), waits for ev and adds its device time to `name`;

@@ -15,8 +15,11 @@ struct ad_cl_source {
 extern const struct ad_cl_source ad_cl_sources[];
 extern const int ad_cl_source_count;
 
-/* Options every program gets; callers add -D specialisation after these. */
-static const char *const BASE_OPTIONS = "-cl-std=CL1.2";
+/* Options every program gets; callers add -D specialisation after these. -w: a driver's compiler
+ * must not print warnings on the user's terminal (PoCL on a CPU without AVX-512 printed "25
+ * warnings generated." at every cold build: clang's psABI note on the fused clamp's float16
+ * vectors, harmless inside one program); errors still fail the build with the whole log. */
+static const char *const BASE_OPTIONS = "-cl-std=CL1.2 -w";
 
 static ardiff_status read_file(const char *path, char **text, size_t *len)
 {

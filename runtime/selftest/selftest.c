@@ -1,11 +1,13 @@
 /* selftest.c: the kernel suite on one device (selftest.h). */
 #include "selftest/selftest.h"
 
+#include <stdio.h>
+
 #include "ocl/dev.h"
 #include "selftest/check.h"
 #include "selftest/kernel_suite.h"
 
-ardiff_status ad_selftest_device(int index, int *passed, int *failed)
+ardiff_status ad_selftest_device(int index, int *passed, int *failed, char *gated, size_t cap)
 {
     *passed = *failed = 0;
     ocl_dev *dev = NULL;
@@ -17,6 +19,11 @@ ardiff_status ad_selftest_device(int index, int *passed, int *failed)
     ku_digest_free(&dg);
     *failed = check_failed - failed0;
     *passed = check_passed - passed0;
+    const char *note = NULL;
+    ocl_sg_state sg = ocl_dev_subgroups(dev, &note);
+    if (gated && cap)
+        snprintf(gated, cap, "subgroup reductions %s (%s); fp16 arithmetic: no kernel uses it",
+                 ocl_sg_state_name(sg), note);
     ocl_dev_free(dev);
     return ARDIFF_OK;
 }

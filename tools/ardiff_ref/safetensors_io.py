@@ -35,7 +35,12 @@ def save(path, tensors, metadata=None):
 def load(path):
     """-> (dict name -> numpy array, metadata dict)."""
     with open(path, "rb") as f:
-        data = f.read()
+        return loads(f.read(), path)
+
+
+def loads(data, path="<bytes>"):
+    """The bytes of a safetensors file -> (dict name -> numpy array, metadata dict); path only
+    names it in errors."""
     if len(data) < 8:
         raise ValueError("%s: truncated" % path)
     (n,) = struct.unpack("<Q", data[:8])

@@ -1,6 +1,7 @@
 """The skip sampler loop (spec 4.1-4.2): K network calls over a per-token timestep table.
 
 z holds k candidates per input, flattened input-major: row = input * k + candidate.
+C twin: runtime/engine/sampler.c (ad_sample_loop), with cl/denoise.cl for skip_step.
 """
 import torch
 
