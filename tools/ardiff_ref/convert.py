@@ -13,6 +13,7 @@ dict; a DDP 'module.' prefix is stripped. Integer index buffers are accepted and
 Missing, unexpected or mis-shaped tensors are reported by name and nothing is written.
 """
 import argparse
+import os
 import pickle
 import sys
 
@@ -29,6 +30,13 @@ from .tokenizer import SPECIALS
 class ConversionError(Exception):
     pass
 
+
+
+def checkpoint_label(path):
+    """The checkpoint's name as the model records it: its folder and file name, never the
+    machine's absolute path (e.g. 'cg-cpu3/ema_official-7000.pt')."""
+    norm = os.path.normpath(str(path))
+    return os.path.join(os.path.basename(os.path.dirname(norm)), os.path.basename(norm))
 
 def load_checkpoint(path):
     """-> plain {name: tensor} of the official model (restricted unpickling, no code runs)."""
@@ -223,7 +231,7 @@ def convert(argv=None, log=print):
     dtype = np.float16 if args.dtype == "f16" else np.float32
     tensors = {k: v.detach().to(torch.float32).numpy().astype(dtype) for k, v in sd.items()}
     write_model_dir(args.out, cfg, tensors, vocab, force=args.force,
-                    metadata={"format": "ardiff-1", "converted_from": args.checkpoint})
+                    metadata={"format": "ardiff-1", "converted_from": checkpoint_label(args.checkpoint)})
     log("wrote %s (%d tensors, %s)" % (args.out, len(tensors), args.dtype))
     return cfg
 

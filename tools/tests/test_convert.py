@@ -65,6 +65,10 @@ def test_round_trip_identical_outputs(tmp_path, vocab_file):
     assert "lm_head.weight" not in tensors and "lm_head.bias" in tensors
     assert all(v.dtype == np.float32 for v in tensors.values())
     assert meta["format"] == "ardiff-1"
+    # the machine's path stays out of the model: the checkpoint's folder and name only
+    assert meta["converted_from"] == "model/model_checkpoint-40000"
+    assert str(tmp_path) not in open(os.path.join(out, "model.safetensors"), "rb").read(4096).decode(
+        "latin-1")
 
 
 def test_ema_checkpoint_with_ddp_prefix_and_hydra_flags(tmp_path, vocab_file):
