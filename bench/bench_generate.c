@@ -23,6 +23,7 @@
 
 #include "ardiff.h"
 #include "commit.h" /* generated at build time (cmake/commit.cmake) */
+#include "hostinfo.h"
 #include "step_cost.h"
 
 #define MAX_LIST 8
@@ -450,15 +451,6 @@ static int ref_stop(coproc *cp)
     return st == 0 ? 0 : -1;
 }
 
-static void print_loadavg(const char *when)
-{
-    char buf[128] = "?";
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f && fgets(buf, sizeof buf, f)) buf[strcspn(buf, "\n")] = '\0';
-    if (f) fclose(f);
-    printf("# load average %s: %s\n", when, buf);
-}
-
 static void print_row(const char *who, const figures *f)
 {
     if (!f->ok) { printf("  %-8s (not run)\n", who); return; }
@@ -539,7 +531,7 @@ int main(int argc, char **argv)
     int nc = 0;
     if (!rc) {
         print_header(&o, e, cache_dir);
-        print_loadavg("at the start (other processes skew timings)");
+        bench_print_loadavg("at the start (other processes skew timings)");
         if (st_ok) {
             printf("\n# start-up, each in a fresh process (ms): model load + engine create "
                    "(kernel build, weight upload) + first request (input 0, k=1, K=2)\n");
@@ -594,7 +586,7 @@ int main(int argc, char **argv)
     if (o.ref && cp.pid > 0 && ref_stop(&cp))
         fprintf(stderr, "ardiff_bench_generate: the reference exited with an error\n");
     if (o.ref && !ref_ok && !rc) rc = 1;
-    if (!rc) print_loadavg("at the end");
+    if (!rc) bench_print_loadavg("at the end");
     for (int i = 0; i < nc; i++) free_figures(&cells[i].a), free_figures(&cells[i].r);
     for (int i = 0; i < nlines; i++) free(lines[i]);
     free(lines);

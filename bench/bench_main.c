@@ -13,6 +13,7 @@
 #include <clblast_c.h>
 
 #include "bench.h"
+#include "hostinfo.h"
 #include "core/clock.h"
 #include "ocl/ops.h"
 
@@ -74,15 +75,6 @@ static void cpu_model(char *out, size_t cap)
     fclose(f);
 }
 
-static void print_loadavg(const char *when)
-{
-    char buf[128] = "?";
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f && fgets(buf, sizeof buf, f)) buf[strcspn(buf, "\n")] = '\0';
-    if (f) fclose(f);
-    printf("# load average %s: %s\n", when, buf);
-}
-
 static void usage(void)
 {
     printf("usage: ardiff_bench [--device SPEC] [--reps N] [--model commongen|xsum|all] [--k K]\n"
@@ -138,7 +130,7 @@ int main(int argc, char **argv)
     printf("# ardiff_bench %s, %s\n", ardiff_version(), date);
     printf("# host: %s %s %s, CPU: %s, %ld online CPUs\n", u.nodename, u.sysname, u.machine, cpu,
            sysconf(_SC_NPROCESSORS_ONLN));
-    print_loadavg("at the start (other processes skew timings)");
+    bench_print_loadavg("at the start (other processes skew timings)");
     printf("# device %d: %s (%s), platform %s (%s), driver %s, %u CUs\n", dev->desc.index,
            dev->desc.name, dev->desc.type, dev->desc.platform, dev->desc.platform_version,
            dev->desc.driver_version, dev->desc.compute_units);
@@ -173,7 +165,7 @@ int main(int argc, char **argv)
     if (!only || !strcmp(only, "kernels") || !strcmp(only, "roofline"))
         rc |= bench_kernels(dev, &o);
     if (!only || !strcmp(only, "clamp")) rc |= bench_clamp(dev, &o);
-    print_loadavg("at the end");
+    bench_print_loadavg("at the end");
     ocl_dev_free(dev);
     return rc;
 }
