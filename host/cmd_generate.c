@@ -43,8 +43,9 @@ static void gen_usage(FILE *f)
             "  --progress            the progress line even when standard error is not a\n"
             "                        terminal (under mpirun it never is); in one process also\n"
             "                        the throughput line at the end (sentences/s, tokens/s)\n"
-            "  --chunk C             under mpirun: inputs dealt to a rank at a time (default\n"
-            "                        2 batches; a multiple of --batch; docs/mpi.md)\n");
+            "  --chunk C             under mpirun, in a build with MPI: inputs dealt to a rank\n"
+            "                        at a time (default 2 batches; rounded up to a multiple of\n"
+            "                        --batch; docs/mpi.md)\n");
 }
 
 static int parse_int(const char *opt, const char *v, int lo, int hi, int *out)

@@ -29,11 +29,14 @@ int mpi_generate_launched(void)
 {
     const char *off = getenv("ARDIFF_MPI");
     if (off && !strcmp(off, "0")) return 0;
+    /* Open MPI, MPICH/Hydra and Slurm's PMI, PMIx (srun --mpi=pmix) */
     return launcher_size_var() || getenv("PMIX_RANK");
 }
 
 #ifndef ARDIFF_HAVE_MPI
 
+/* Without MPI, one of N > 1 launched processes refuses (rank 0 says why, once) instead of
+ * running the whole job N times over; ARDIFF_MPI=0 runs every process alone (docs/mpi.md). */
 int mpi_generate(const gen_opts *o)
 {
     const char *size = launcher_size_var();
@@ -288,6 +291,7 @@ typedef struct root {
     int truncated;
     int local_state;    /* 0 running, 1 done, -1 failed (local_err) */
     char local_err[ERR_CAP];
+    int line_open; /* main thread only: a progress line without its newline is on stderr */
 } root;
 
 static int chunk_size(const root *r, int c)
@@ -335,12 +339,20 @@ static void *local_main(void *arg)
     return NULL;
 }
 
-/* Ends the job: one line, the temporary output removed, every rank stopped. */
-static _Noreturn void root_abort(cli_out *out, int rank, const char *host, const char *why)
+/* Ends the job: one line (on a line of its own after a progress line), the temporary output
+ * removed, every rank stopped. */
+static _Noreturn void root_abort(const root *r, cli_out *out, int rank, const char *host,
+                                 const char *why)
 {
-    if (why) fprintf(stderr, "ardiff generate: rank %d on %s failed: %s\n", rank, host, why);
+    if (why)
+        fprintf(stderr, "%sardiff generate: rank %d on %s failed: %s\n", r->line_open ? "\n" : "",
+                rank, host, why);
     fflush(stderr);
     cli_out_close(out, 0);
+    /* a moment for the launcher to pass the line on before Open MPI's "MPI_ABORT was invoked"
+     * block, so that the reason comes first */
+    struct timespec ts = {0, 200000000};
+    nanosleep(&ts, NULL);
     MPI_Abort(MPI_COMM_WORLD, 1);
     exit(1); /* not reached */
 }
@@ -380,11 +392,11 @@ static int handle(root *r, cli_out *out, MPI_Status *st, pending_send *ps)
     int len = 0;
     char *buf = recv_wait(st->MPI_SOURCE, st->MPI_TAG, &len, st);
     int src = st->MPI_SOURCE, stopped = 0;
-    if (!buf) root_abort(out, 0, r->ri->host, "out of host memory");
+    if (!buf) root_abort(r, out, 0, r->ri->host, "out of host memory");
     if (st->MPI_TAG == TAG_REQ) {
         int c = deal(r);
         if (send_chunk(r, src, c, &ps[src]) != 0)
-            root_abort(out, 0, r->ri->host, "out of host memory for a chunk of inputs");
+            root_abort(r, out, 0, r->ri->host, "out of host memory for a chunk of inputs");
         stopped = c < 0;
     } else if (st->MPI_TAG == TAG_RESULT && len >= (int)(2 * sizeof(int64_t))) {
         int64_t hdr[2];
@@ -392,12 +404,12 @@ static int handle(root *r, cli_out *out, MPI_Status *st, pending_send *ps)
         size_t dl = (size_t)len - sizeof hdr;
         char *data = malloc(dl + 1);
         if (!data || hdr[0] < 0 || hdr[0] >= r->nchunks)
-            root_abort(out, 0, r->ri->host, "out of host memory, or a bad message");
+            root_abort(r, out, 0, r->ri->host, "out of host memory, or a bad message");
         memcpy(data, buf + sizeof hdr, dl);
         store(r, (int)hdr[0], data, dl, (int)hdr[1]);
     } else if (st->MPI_TAG == TAG_FAIL) {
         const char *host = buf, *why = buf + strnlen(buf, (size_t)len) + 1;
-        root_abort(out, src, host, why < buf + len ? why : "(no reason given)");
+        root_abort(r, out, src, host, why < buf + len ? why : "(no reason given)");
     }
     free(buf);
     return stopped;
@@ -434,7 +446,7 @@ static int run_chunks(root *r, cli_out *out)
     pending_send *ps = calloc((size_t)r->ri->size, sizeof *ps);
     pthread_t th;
     int local = r->ri->threads_ok;
-    if (!ps) root_abort(out, 0, r->ri->host, "out of host memory");
+    if (!ps) root_abort(r, out, 0, r->ri->host, "out of host memory");
     if (local && pthread_create(&th, NULL, local_main, r) != 0) local = 0;
     if (!local) r->local_state = 1; /* rank 0 only deals and writes */
     int show = !r->o->quiet && (r->o->progress || isatty(2)), written = 0, stopped = 0, shown = -1;
@@ -449,13 +461,14 @@ static int run_chunks(root *r, cli_out *out)
         pthread_mutex_lock(&r->mu);
         int state = r->local_state, received = r->received;
         pthread_mutex_unlock(&r->mu);
-        if (state < 0) root_abort(out, 0, r->ri->host, r->local_err);
-        if (write_ready(r, out, &written) != 0) root_abort(out, 0, r->ri->host, NULL);
+        if (state < 0) root_abort(r, out, 0, r->ri->host, r->local_err);
+        if (write_ready(r, out, &written) != 0) root_abort(r, out, 0, r->ri->host, NULL);
         double now = ad_now_ms(); /* at most 4 updates a second, and the last one */
-        if (show && r->n > 0 && received != shown && (now - last >= 250 || received == r->n)) {
-            gen_progress(received, r->n, t0, now);
+        if (show && received > 0 && received != shown && (now - last >= 250 || received == r->n)) {
+            gen_progress(received, r->n, t0, now); /* over the whole job: every rank's inputs */
             shown = received;
             last = now;
+            r->line_open = received < r->n;
         }
         if (written == r->nchunks && stopped == r->ri->size - 1 && state == 1) break;
         if (!busy) nap();
@@ -493,7 +506,7 @@ static int run_root(const gen_opts *o, const rank_info *ri)
         r.nchunks = (in.n + o->chunk - 1) / o->chunk;
         r.block = calloc((size_t)r.nchunks + 1, sizeof *r.block);
         r.block_len = calloc((size_t)r.nchunks + 1, sizeof *r.block_len);
-        if (!r.block || !r.block_len) root_abort(&out, 0, ri->host, "out of host memory");
+        if (!r.block || !r.block_len) root_abort(&r, &out, 0, ri->host, "out of host memory");
         pthread_mutex_init(&r.mu, NULL);
         rc = run_chunks(&r, &out);
         pthread_mutex_destroy(&r.mu);
