@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "input.h"
@@ -31,7 +32,9 @@ static void tok_usage(FILE *f)
             "  --tokens          the tokens' vocabulary strings (\"##ing\", \"Ġthe\")\n"
             "  --decode          the other way: each input line holds ids separated by spaces;\n"
             "                    print the text as generation decodes its outputs (special\n"
-            "                    tokens dropped)\n");
+            "                    tokens dropped; byte-level BPE: the strings <pad> <s> </s>\n"
+            "                    <unk> <mask> removed from the text too, as the official code\n"
+            "                    decodes IWSLT)\n");
 }
 
 static int parse_tok_args(int argc, char **argv, tok_opts *o)
@@ -66,11 +69,11 @@ static int parse_tok_args(int argc, char **argv, tok_opts *o)
         }
     }
     if (!o->model) {
-        tok_usage(stderr);
+        fprintf(stderr, "ardiff tokenize: missing MODEL_DIR (see --help)\n");
         return -1;
     }
-    if ((ids && o->tokens) || (o->decode && o->tokens)) {
-        fprintf(stderr, "ardiff tokenize: use one of --ids, --tokens, --decode\n");
+    if (o->tokens && (ids || o->decode)) {
+        fprintf(stderr, "ardiff tokenize: --tokens goes with neither --ids nor --decode\n");
         return -1;
     }
     return 0;
@@ -165,6 +168,11 @@ static int decode_line(const ad_codec *c, const char *line, long lineno)
 
 static int load_codec(const char *dir, ad_model_config *cfg, ad_codec **codec)
 {
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) { /* as generate says it */
+        fprintf(stderr, "ardiff: tokenize: %s: not a model directory\n", dir);
+        return -1;
+    }
     char ini[4200];
     snprintf(ini, sizeof ini, "%s/model.ini", dir);
     if (ad_config_load(ini, cfg) != ARDIFF_OK || ad_codec_load(cfg, codec) != ARDIFF_OK) {
@@ -197,6 +205,12 @@ int cmd_tokenize(int argc, char **argv)
                           : encode_line(codec, p, (size_t)(e - p), lineno, o.tokens);
             p = nl ? nl + 1 : end;
         }
+    }
+    errno = 0;
+    if (rc == 0 && (fflush(stdout) == EOF || ferror(stdout))) { /* e.g. a full disk */
+        fprintf(stderr, "ardiff: tokenize: writing the output: %s\n",
+                errno ? strerror(errno) : "write error");
+        rc = 1;
     }
     free(buf);
     ad_codec_free(codec);

@@ -22,6 +22,15 @@
 #include "engine/textcodec.h"
 #include "engine/utf8.h"
 
+/* The golden vocabulary's size: the official 10,000 + 5 specials (tools/make_bpe_goldens.py). */
+enum { GOLDEN_VOCAB = 10005 };
+/* The files the corpus test must cover (corpus.txt: every line of each, both sides). */
+static const char *const k_corpus_files[] = {
+    "iwslt14-de-en/valid.src", "iwslt14-de-en/valid.tgt", "multi30k-de-en/valid.src",
+    "multi30k-de-en/valid.tgt", "multi30k-de-en/train.src", "multi30k-de-en/train.tgt",
+};
+enum { N_CORPUS_FILES = sizeof k_corpus_files / sizeof k_corpus_files[0] };
+
 static size_t unhex(const char *hex, char *out)
 {
     size_t n = strlen(hex) / 2;
@@ -385,7 +394,7 @@ static void test_corpus(const ad_bpe *bpe, const char *dir)
     ad_file_read(check_fixture("bpe/corpus.txt"), "fixture", AD_FILE_MAX_VOCAB, &data, &size);
     CHECK(data != NULL, "cannot read corpus.txt");
     char **rows = malloc(sizeof(char *) * (size / 4 + 1)), file[512] = "";
-    int n_rows = 0, lines = 0, bad = 0;
+    int n_rows = 0, lines = 0, bad = 0, covered[N_CORPUS_FILES] = {0};
     for (char *p = data, *nl; data && *p; p = nl + 1) {
         if (!(nl = strchr(p, '\n')))
             break;
@@ -399,12 +408,16 @@ static void test_corpus(const ad_bpe *bpe, const char *dir)
                 check_corpus_file(bpe, dir, file, rows, n_rows, &lines, &bad);
             sscanf(p + 3, "%511s", file);
             n_rows = 0;
+            for (int f = 0; f < N_CORPUS_FILES; f++)
+                covered[f] |= !strcmp(file, k_corpus_files[f]);
         } else {
             rows[n_rows++] = p;
         }
     }
     if (file[0])
         check_corpus_file(bpe, dir, file, rows, n_rows, &lines, &bad);
+    for (int f = 0; f < N_CORPUS_FILES; f++) /* a corpus.txt that lost a file must not pass */
+        CHECK(covered[f], "corpus.txt has no section for %s", k_corpus_files[f]);
     CHECK(bad == 0, "corpus: %d of %d lines differ", bad, lines);
     printf("corpus: %d lines checked (encode and decode), %d differ\n", lines, bad);
     free(rows);
@@ -575,12 +588,12 @@ static void test_byte_map(void)
 
 static void test_api(const ad_bpe *bpe)
 {
-    CHECK(ad_bpe_vocab_size(bpe) == 4000, "vocab size %d", ad_bpe_vocab_size(bpe));
+    CHECK(ad_bpe_vocab_size(bpe) == GOLDEN_VOCAB, "vocab size %d", ad_bpe_vocab_size(bpe));
     for (int s = 0; s < AD_BPE_N_SPECIAL; s++)
         CHECK(ad_bpe_id(bpe, ad_bpe_special_names[s]) == s && ad_bpe_is_special(bpe, s),
               "special %s", ad_bpe_special_names[s]);
     CHECK(!ad_bpe_is_special(bpe, 5) && ad_bpe_id(bpe, "no such token") == -1 &&
-          !ad_bpe_token(bpe, 4000) && !ad_bpe_token(bpe, -1), "lookups");
+          !ad_bpe_token(bpe, GOLDEN_VOCAB) && !ad_bpe_token(bpe, -1), "lookups");
     int32_t ids[4] = {-7, -7, -7, -7};
     int n = 0;
     const char *text = "a man and a dog";
@@ -597,7 +610,7 @@ static void test_api(const ad_bpe *bpe)
           len == 1, "decode, specials removed: %s", out);
     CHECK(ad_bpe_decode(bpe, d, 4, 0, out, 13, &len) == ARDIFF_E_INVALID_ARG && len == 13,
           "short buffer");
-    int32_t bad[] = {5, 4000};
+    int32_t bad[] = {5, GOLDEN_VOCAB};
     CHECK(ad_bpe_decode(bpe, bad, 2, 1, out, sizeof out, NULL) == ARDIFF_E_INVALID_ARG &&
           strstr(ardiff_last_error(), "position 1"), "bad id: %s", ardiff_last_error());
     CHECK(ad_bpe_decode(bpe, d, 0, 1, out, 1, &len) == ARDIFF_OK && !out[0] && !len, "empty");
@@ -611,7 +624,7 @@ static void test_source(const char *vocab, const char *merges)
     snprintf(cfg.tokenizer_type, sizeof cfg.tokenizer_type, "bytelevel_bpe");
     snprintf(cfg.vocab_path, sizeof cfg.vocab_path, "%s", vocab);
     snprintf(cfg.merges_path, sizeof cfg.merges_path, "%s", merges);
-    cfg.vocab_size = 4000;
+    cfg.vocab_size = GOLDEN_VOCAB;
     cfg.pad_id = 0, cfg.cls_id = 1, cfg.sep_id = 2, cfg.unk_id = 3, cfg.mask_id = 4;
     ad_codec *c = NULL;
     CHECK(ad_codec_load(&cfg, &c) == ARDIFF_OK, "codec: %s", ardiff_last_error());
@@ -647,9 +660,12 @@ static void test_source(const char *vocab, const char *merges)
     CHECK(ad_codec_load(&cfg, &c) == ARDIFF_E_FORMAT && !c && strstr(ardiff_last_error(),
           "<s> is id 1, but model.ini says cls_id = 5"), "cls_id: %s", ardiff_last_error());
     cfg.cls_id = 1;
-    cfg.vocab_size = 4001;
-    CHECK(ad_codec_load(&cfg, &c) == ARDIFF_E_FORMAT && !c && strstr(ardiff_last_error(),
-          "4000 entries, but model.ini says vocab_size = 4001"), "size: %s", ardiff_last_error());
+    cfg.vocab_size = GOLDEN_VOCAB + 1;
+    char want[96];
+    snprintf(want, sizeof want, "%d entries, but model.ini says vocab_size = %d", GOLDEN_VOCAB,
+             GOLDEN_VOCAB + 1);
+    CHECK(ad_codec_load(&cfg, &c) == ARDIFF_E_FORMAT && !c && strstr(ardiff_last_error(), want),
+          "size: %s", ardiff_last_error());
 }
 
 int main(int argc, char **argv)
@@ -677,7 +693,14 @@ int main(int argc, char **argv)
         int lines = test_goldens(bpe, counts);
         printf("golden.jsonl: %d cases (%d encode, %d invalid UTF-8, %d decode)\n", lines,
                counts[0], counts[1], counts[2]);
-        printf("planes.txt: %d blocks of code points\n", test_planes(bpe));
+        /* a truncated fixture must not pass: the cases tools/make_bpe_goldens.py writes */
+        CHECK(counts[0] >= 200 && counts[1] >= 24 && counts[2] >= 200,
+              "golden.jsonl: too few cases (%d encode, %d invalid, %d decode)", counts[0],
+              counts[1], counts[2]);
+        int blocks = test_planes(bpe);
+        printf("planes.txt: %d blocks of code points\n", blocks);
+        CHECK(blocks == 0x110000 / 4096, "planes.txt: %d blocks, not all of U+0000..U+10FFFF",
+              blocks);
         test_api(bpe);
         test_byte_map();
         test_source(vocab, merges);

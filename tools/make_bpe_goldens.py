@@ -14,7 +14,9 @@ This script does the same with tokenizers==0.13.2, the version the official requ
     /tmp/tf/bin/python tools/make_bpe_goldens.py [--data ../shared/data] [--check]
 
 Vocabulary: trained on multi30k-de-en train.src + train.tgt and iwslt14-de-en valid.src +
-valid.tgt (there is no IWSLT train split here), VOCAB_SIZE entries. test.* is never read.
+valid.tgt (there is no IWSLT train split here), VOCAB_SIZE entries: the official size (the
+official script trains vocab_size=10000+5). test.* is never read (iwslt14-de-en/test.* is a copy
+of valid.*).
 
 Files (all regenerated; --check compares instead of writing):
   vocab.json, merges.txt  the trained tokenizer, as save_model writes it
@@ -27,14 +29,15 @@ Files (all regenerated; --check compares instead of writing):
       invalid  hex: bytes that are not UTF-8, at: the offset Python's decoder reports
       decode   ids (any, specials included), hf_hex: decode(ids, skip_special_tokens=True),
                official_hex: that with the special strings removed (if it differs)
-    Cases: a sample of the corpus lines (every SAMPLE_EVERY-th), hand-written adversarial
+    Cases: a sample of the valid lines (every SAMPLE_EVERY-th), hand-written adversarial
     texts (all whitespace characters, contractions, digits, scripts, combining marks, emoji,
     code points of every plane, special strings in text), random texts, 100,000-character
     words, invalid UTF-8, random and hand-made id sequences.
   planes.txt    every code point (but surrogates) in context, per block of 4,096: the hash of
                 the pre-tokenizer's piece lengths (bytes) and of the ids (see plane_text)
-  corpus.txt    per line of each corpus file: n_ids and the hash of the ids (the lines
-                themselves are read from --data by `test_bpe --corpus DIR`)
+  corpus.txt    per line of each corpus file (CORPUS_FILES: every line of IWSLT14 valid and
+                of Multi30k train and valid, both sides): n_ids and the hash of the ids (the
+                lines themselves are read from --data by `test_bpe --corpus DIR`)
 Hashes are FNV-1a 32 over the values as 4-byte little-endian words.
 """
 import argparse
@@ -46,12 +49,13 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXDIR = os.path.join(ROOT, "tests", "fixtures", "bpe")
-VOCAB_SIZE = 4000
+VOCAB_SIZE = 10000 + 5  # tokenizer_utils.py: 10,000 + the 5 specials
 SPECIALS = ["<pad>", "<s>", "</s>", "<unk>", "<mask>"]
 TRAIN_FILES = ["multi30k-de-en/train.src", "multi30k-de-en/train.tgt",
                "iwslt14-de-en/valid.src", "iwslt14-de-en/valid.tgt"]
 CORPUS_FILES = ["iwslt14-de-en/valid.src", "iwslt14-de-en/valid.tgt",
-                "multi30k-de-en/valid.src", "multi30k-de-en/valid.tgt"]
+                "multi30k-de-en/valid.src", "multi30k-de-en/valid.tgt",
+                "multi30k-de-en/train.src", "multi30k-de-en/train.tgt"]
 SAMPLE_EVERY = 211
 BLOCK = 4096
 LONG_IDS = 2000  # encode cases with more ids store a hash
@@ -285,7 +289,7 @@ def corpus(plain, official, data):
             if dec != lines[k]:
                 sys.exit(f"{f}:{k + 1}: the official decode does not give the line back")
             out.append("%d %08x" % (len(ids), fnv32(ids)))
-            if k % SAMPLE_EVERY == 0:
+            if k % SAMPLE_EVERY == 0 and "train." not in f:  # golden cases: valid lines
                 samples.append((f"{f}:{k + 1}", lines[k]))
     return "\n".join(out) + "\n", samples
 

@@ -10,10 +10,10 @@ SIZE: commongen (default), xsum or iwslt. Models (spec §1.6): CommonGen h 128 =
 6 + 6 layers, tgt_len 50, max_pos_len 512 (about 70 M parameters); IWSLT14 De-En h 256, 4
 heads, d 64, 6 + 6 layers, tgt_len 90, max_pos_len 256. Vocabulary tests/fixtures/tokenizer/
 vocab.txt (bert-base-uncased, 30,522 entries), for IWSLT the byte-level BPE of
-tests/fixtures/bpe (vocab.json + merges.txt, 4,000 entries, trained the official way); weights
-from torch seed SEED with the fixtures' init (fixtures.init_weights + calibrate_output) so
-outputs are not degenerate. The EMA file
-holds a second model (seed SEED + 1) as EMA weights, saved as the official trainer saves them.
+tests/fixtures/bpe (vocab.json + merges.txt, 10,005 entries as the official vocabulary, trained
+the official way); weights from torch seed SEED with the fixtures' init (fixtures.init_weights +
+calibrate_output) so outputs are not degenerate. The EMA file holds a second model (seed
+SEED + 1) as EMA weights, saved as the official trainer saves them.
 
 check compares, with the model rebuilt from the seed (never read back from a file) as reference:
   * converter: encoder states, x0_hat = denoise(z, tau, enc) and logits of DIR/conv (plain) and
