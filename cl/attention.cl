@@ -120,23 +120,133 @@ void ardiff_attention_masked_f32(__global const float *q, int q_off, int q_rs, i
 /* ---- one work item per (row, head, query): the cpu kernel set -------------------------------
  * Same arguments and results as the kernels above, for devices where a work group per query
  * wastes most of its items and its barriers (PoCL's CPU device). Each work item walks the keys
- * once with an online softmax: running max m, running sum s and the weighted value sum acc[dh]
- * rescaled by exp(m_old - m_new) whenever the max grows. global = rows*H*Lq rounded up to WG.
- * The rounding differs from the two-pass kernels above by a few ulps (tests: same tolerances). */
+ * once, ATT_KB = 8 at a time, with an online softmax: running max m, running sum s and the
+ * weighted value sum acc[dh], rescaled by exp(m_old - m_new) when a block raises the max. Within
+ * a work item the arithmetic is explicit vectors (a CPU compiler vectorises neither the work-item
+ * loop around inner loops nor a float reduction): the head dim in float8 chunks (then a scalar
+ * tail for dh % 8), the block's 8 logits and their exp as one float8. global = rows*H*Lq rounded
+ * up to WG. The rounding differs from the two-pass kernels above by a few ulps (tests: same
+ * tolerances). */
+#define ATT_KB 8
 
-/* acc, s, m: the online-softmax state; folds key logit x with value row vj */
-inline void att_online_step(float x, __global const float *vj, int dh, float *acc, float *s,
-                            float *m)
+/* lane t of the result: the sum of d_t's lanes, in a fixed order */
+inline float8 att_hsum8(float8 d0, float8 d1, float8 d2, float8 d3, float8 d4, float8 d5,
+                        float8 d6, float8 d7)
 {
-    if (x > *m) {
-        const float f = exp(*m - x);
-        *s *= f;
-        for (int c = 0; c < dh; c++) acc[c] *= f;
-        *m = x;
+    const float8 a = (float8)(d0.lo, d1.lo) + (float8)(d0.hi, d1.hi); /* 4 partial sums each */
+    const float8 b = (float8)(d2.lo, d3.lo) + (float8)(d2.hi, d3.hi);
+    const float8 c = (float8)(d4.lo, d5.lo) + (float8)(d4.hi, d5.hi);
+    const float8 d = (float8)(d6.lo, d7.lo) + (float8)(d6.hi, d7.hi);
+    const float8 e = (float8)(a.even, b.even) + (float8)(a.odd, b.odd); /* 2 partial sums each */
+    const float8 f = (float8)(c.even, d.even) + (float8)(c.odd, d.odd);
+    return (float8)(e.even, f.even) + (float8)(e.odd, f.odd);
+}
+
+/* The rows of the block's 8 keys at base + o.st */
+#define ATT_ROWS8(p, base, o)                                                                  \
+    __global const float *p##0 = (base) + (o).s0, *p##1 = (base) + (o).s1;                     \
+    __global const float *p##2 = (base) + (o).s2, *p##3 = (base) + (o).s3;                     \
+    __global const float *p##4 = (base) + (o).s4, *p##5 = (base) + (o).s5;                     \
+    __global const float *p##6 = (base) + (o).s6, *p##7 = (base) + (o).s7
+
+/* lane t: qa·(ka + ao.st) (+ qb·(kb + bo.st) when two): ao, bo are the block's row offsets */
+inline float8 att_dots8(const float *qa, __global const float *ka, int8 ao,
+                        const float *qb, __global const float *kb, int8 bo, int two, int dh)
+{
+    ATT_ROWS8(a, ka, ao);
+    ATT_ROWS8(b, kb, bo);
+    float8 d0 = 0.0f, d1 = 0.0f, d2 = 0.0f, d3 = 0.0f, d4 = 0.0f, d5 = 0.0f, d6 = 0.0f, d7 = 0.0f;
+    const int n8 = dh / 8;
+    for (int c = 0; c < n8; c++) {
+        const float8 x = vload8(c, qa);
+        d0 = mad(x, vload8(c, a0), d0);
+        d1 = mad(x, vload8(c, a1), d1);
+        d2 = mad(x, vload8(c, a2), d2);
+        d3 = mad(x, vload8(c, a3), d3);
+        d4 = mad(x, vload8(c, a4), d4);
+        d5 = mad(x, vload8(c, a5), d5);
+        d6 = mad(x, vload8(c, a6), d6);
+        d7 = mad(x, vload8(c, a7), d7);
+        if (two) {
+            const float8 y = vload8(c, qb);
+            d0 = mad(y, vload8(c, b0), d0);
+            d1 = mad(y, vload8(c, b1), d1);
+            d2 = mad(y, vload8(c, b2), d2);
+            d3 = mad(y, vload8(c, b3), d3);
+            d4 = mad(y, vload8(c, b4), d4);
+            d5 = mad(y, vload8(c, b5), d5);
+            d6 = mad(y, vload8(c, b6), d6);
+            d7 = mad(y, vload8(c, b7), d7);
+        }
     }
-    const float p = exp(x - *m);
-    *s += p;
-    for (int c = 0; c < dh; c++) acc[c] = mad(p, vj[c], acc[c]);
+    float8 r = att_hsum8(d0, d1, d2, d3, d4, d5, d6, d7);
+    for (int c = 8 * n8; c < dh; c++) {
+        float8 t = qa[c] * (float8)(a0[c], a1[c], a2[c], a3[c], a4[c], a5[c], a6[c], a7[c]);
+        if (two)
+            t = mad(qb[c], (float8)(b0[c], b1[c], b2[c], b3[c], b4[c], b5[c], b6[c], b7[c]), t);
+        r += t;
+    }
+    return r;
+}
+
+/* Folds a block of logits x (lanes >= nk are not keys: weight 0) with its value rows
+ * v + vo.st into the online-softmax state acc[dh], s, m. */
+inline void att_online_block(float8 x, int nk, __global const float *v, int8 vo, int dh,
+                             float *acc, float *s, float *m)
+{
+    ATT_ROWS8(v, v, vo);
+    const int8 past = (int8)(0, 1, 2, 3, 4, 5, 6, 7) >= (int8)nk;
+    x = select(x, (float8)AD_NEG_BIG, past);
+    const float4 m4 = fmax(x.lo, x.hi);
+    const float bm = fmax(fmax(m4.s0, m4.s1), fmax(m4.s2, m4.s3));
+    float f = 1.0f;
+    if (bm > *m) {
+        f = exp(*m - bm);
+        *m = bm;
+    }
+    const float8 p = select(exp(x - *m), (float8)0.0f, past);
+    const float4 p4 = p.lo + p.hi;
+    *s = mad(*s, f, (p4.s0 + p4.s1) + (p4.s2 + p4.s3));
+    const int n8 = dh / 8;
+    for (int c = 0; c < n8; c++) {
+        float8 a = vload8(c, acc) * f;
+        a = mad(p.s0, vload8(c, v0), a);
+        a = mad(p.s1, vload8(c, v1), a);
+        a = mad(p.s2, vload8(c, v2), a);
+        a = mad(p.s3, vload8(c, v3), a);
+        a = mad(p.s4, vload8(c, v4), a);
+        a = mad(p.s5, vload8(c, v5), a);
+        a = mad(p.s6, vload8(c, v6), a);
+        a = mad(p.s7, vload8(c, v7), a);
+        vstore8(a, c, acc);
+    }
+    for (int c = 8 * n8; c < dh; c++) {
+        float a = acc[c] * f;
+        a = mad(p.s0, v0[c], a);
+        a = mad(p.s1, v1[c], a);
+        a = mad(p.s2, v2[c], a);
+        a = mad(p.s3, v3[c], a);
+        a = mad(p.s4, v4[c], a);
+        a = mad(p.s5, v5[c], a);
+        a = mad(p.s6, v6[c], a);
+        acc[c] = mad(p.s7, v7[c], a);
+    }
+}
+
+/* o[c] = acc[c] / s */
+inline void att_store(const float *acc, float s, int dh, __global float *o)
+{
+    const float inv = 1.0f / s;
+    const int n8 = dh / 8;
+    for (int c = 0; c < n8; c++) vstore8(vload8(c, acc) * inv, c, o);
+    for (int c = 8 * n8; c < dh; c++) o[c] = acc[c] * inv;
+}
+
+/* Key j of block j0 + t: min(j0 + t, n - 1), so that a short last block reads its last key again
+ * (in bounds) for the lanes past it, which get weight 0. */
+inline int8 att_block_keys(int j0, int n)
+{
+    return min((int8)j0 + (int8)(0, 1, 2, 3, 4, 5, 6, 7), (int8)(n - 1));
 }
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
@@ -164,19 +274,12 @@ void ardiff_attention_self_time_wi_f32(__global const float *q, int q_off, int q
     __global const float *rb = R + r_off + (size_t)row * r_rs + hc;
     __global const float *vb = v + v_off + (size_t)row * v_rs + hc;
     float m = AD_NEG_BIG, s = 0.0f;
-    for (int j = 0; j < L; j++) {
-        __global const float *kj = kb + (size_t)j * k_ts;
-        __global const float *rj = rb + (size_t)j * r_ts;
-        float ac = 0.0f, bd = 0.0f;
-        for (int c = 0; c < dh; c++) {
-            ac = mad(qu[c], kj[c], ac);
-            bd = mad(qw[c], rj[c], bd);
-        }
-        att_online_step((ac + bd) * scale, vb + (size_t)j * v_ts, dh, acc, &s, &m);
+    for (int j0 = 0; j0 < L; j0 += ATT_KB) {
+        const int8 j = att_block_keys(j0, L);
+        const float8 x = att_dots8(qu, kb, j * k_ts, qw, rb, j * r_ts, 1, dh) * scale;
+        att_online_block(x, L - j0, vb, j * v_ts, dh, acc, &s, &m);
     }
-    const float inv = 1.0f / s;
-    __global float *oi = o + o_off + (size_t)row * o_rs + (size_t)i * o_ts + hc;
-    for (int c = 0; c < dh; c++) oi[c] = acc[c] * inv;
+    att_store(acc, s, dh, o + o_off + (size_t)row * o_rs + (size_t)i * o_ts + hc);
 }
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
@@ -203,17 +306,16 @@ void ardiff_attention_masked_wi_f32(__global const float *q, int q_off, int q_rs
     __global const float *vb = v + v_off + (size_t)src * v_rs + hc;
     __global const int *mr = mask + m_off + (size_t)src * m_rs;
     float m = AD_NEG_BIG, s = 0.0f;
-    for (int j = 0; j < Lk; j++) {
-        __global const float *kj = kb + (size_t)j * k_ts;
-        float x = AD_NEG_BIG;
-        if (mr[j] != 0) {
-            float a = 0.0f;
-            for (int c = 0; c < dh; c++) a = mad(qs[c], kj[c], a);
-            x = a * scale;
-        }
-        att_online_step(x, vb + (size_t)j * v_ts, dh, acc, &s, &m);
+    for (int j0 = 0; j0 < Lk; j0 += ATT_KB) {
+        const int8 j = att_block_keys(j0, Lk);
+        const int8 real = (int8)(mr[j.s0], mr[j.s1], mr[j.s2], mr[j.s3], mr[j.s4], mr[j.s5],
+                                 mr[j.s6], mr[j.s7]) != 0;
+        /* a block of masked keys adds exactly 0 once a real key has set m: skipped */
+        const int8 inb = (int8)(0, 1, 2, 3, 4, 5, 6, 7) < (int8)(Lk - j0);
+        if (!any(real & inb) && m > AD_NEG_BIG) continue;
+        float8 x = att_dots8(qs, kb, j * k_ts, qs, kb, j * k_ts, 0, dh) * scale;
+        x = select((float8)AD_NEG_BIG, x, real);
+        att_online_block(x, Lk - j0, vb, j * v_ts, dh, acc, &s, &m);
     }
-    const float inv = 1.0f / s;
-    __global float *oi = o + o_off + (size_t)row * o_rs + (size_t)i * o_ts + hc;
-    for (int c = 0; c < dh; c++) oi[c] = acc[c] * inv;
+    att_store(acc, s, dh, o + o_off + (size_t)row * o_rs + (size_t)i * o_ts + hc);
 }

@@ -135,20 +135,27 @@ static void t_attention_self(tctx *t, int rows, int L, int H, int dh)
     free(qkv); free(R); free(u); free(w); free(got); free(want);
 }
 
-/* Source row s has len[s] real keys then pads, plus a hole at key 1 when long enough. */
-static void make_mask(int32_t *mask, int src_rows, int Lk, ku_rng *rng)
+/* Source row s has len[s] real keys then pads, plus a hole at key 1 when long enough.
+ * lead_pads: instead, pads first (at least 9 when Lk > 10: whole blocks of the work-item
+ * kernels' keys before the first real one), then real keys, and the last source row all pads
+ * (its queries average every value). */
+static void make_mask(int32_t *mask, int src_rows, int Lk, ku_rng *rng, int lead_pads)
 {
     for (int s = 0; s < src_rows; s++) {
         int len = 1 + (int)(ku_uniform(rng) * Lk);
         for (int j = 0; j < Lk; j++) mask[s * Lk + j] = j < len;
         if (len > 3) mask[s * Lk + 1] = 0;
+        if (lead_pads) {
+            int lead = Lk > 10 ? 9 + (int)(ku_uniform(rng) * (Lk - 10)) : Lk / 2;
+            for (int j = 0; j < Lk; j++) mask[s * Lk + j] = s < src_rows - 1 && j >= lead;
+        }
     }
 }
 
 /* Cross-attention (kv_group > 1: candidates share source rows) or, with Lq == Lk and
  * kv_group == 1, encoder self-attention. Q [rows, Lq, hd] at offset 1, K/V fused [src, Lk, 2hd]. */
 static void t_attention_masked(tctx *t, int rows, int Lq, int Lk, int H, int dh, int kv_group,
-                               int encoder)
+                               int encoder, int lead_pads)
 {
     ku_bufs bs = {.dev = t->dev};
     const int src = (rows + kv_group - 1) / kv_group;
@@ -158,7 +165,7 @@ static void t_attention_masked(tctx *t, int rows, int Lq, int Lk, int H, int dh,
     int32_t *mask = INTS(src * Lk);
     ku_fill_gauss(&t->rng, qb, nq, 1.5);
     ku_fill_gauss(&t->rng, kv, nkv, 1.0);
-    make_mask(mask, src, Lk, &t->rng);
+    make_mask(mask, src, Lk, &t->rng, lead_pads);
     ocl_buf *bq = ku_up(&bs, qb, FB(nq)), *bkv = ku_up(&bs, kv, FB(nkv));
     ocl_buf *bm = ku_up(&bs, mask, IB(src * Lk)), *bo = ku_up(&bs, NULL, FB(no));
     if (!bs.failed) {
@@ -175,8 +182,9 @@ static void t_attention_masked(tctx *t, int rows, int Lq, int Lk, int H, int dh,
             ref_attention(rq, rk, rv, none, NULL, NULL, mask, (size_t)Lk, want, (size_t)Lq * hd, hd,
                           rows, Lq, Lk, H, dh, kv_group);
             double nse = ku_nse(got, want, no);
-            CHECK(nse < 1e-10, "%s attention rows %d Lq %d Lk %d H %d dh %d group %d: NSE %.3g",
-                  encoder ? "encoder" : "cross", rows, Lq, Lk, H, dh, kv_group, nse);
+            CHECK(nse < 1e-10, "%s attention rows %d Lq %d Lk %d H %d dh %d group %d%s: NSE %.3g",
+                  encoder ? "encoder" : "cross", rows, Lq, Lk, H, dh, kv_group,
+                  lead_pads ? " (leading pads)" : "", nse);
         }
     }
     CHECK(!bs.failed, "buffers");
@@ -525,16 +533,24 @@ void kernel_suite_run(ocl_dev *dev, ku_digest *dg)
         t_layernorm(&t, ln[i][0], ln[i][1], 1e-12f);
         t_layernorm(&t, ln[i][0], ln[i][1], 1e-5f);
     }
+    /* the work-item kernels take keys 8 at a time and dh in chunks of 8 plus a tail: key
+     * counts 8k - 1, 8k, 8k + 1 and dh 5, 12, 20 as well as 16, 64, 128 */
     static const int sa[][4] = {{1, 1, 1, 1}, {2, 5, 2, 16}, {3, 13, 8, 16}, {1, 54, 8, 16},
-                                {2, 67, 3, 64}, {1, 37, 1, 128}, {1, 512, 1, 16}};
+                                {2, 67, 3, 64}, {1, 37, 1, 128}, {1, 512, 1, 16}, {2, 8, 2, 12},
+                                {1, 17, 3, 5}, {2, 15, 2, 20}, {1, 16, 2, 64}, {1, 9, 1, 128}};
     for (size_t i = 0; i < sizeof sa / sizeof sa[0]; i++)
         t_attention_self(&t, sa[i][0], sa[i][1], sa[i][2], sa[i][3]);
     static const int ca[][6] = {{1, 1, 1, 1, 1, 1}, {6, 5, 7, 2, 16, 3}, {4, 54, 37, 8, 16, 2},
-                                {2, 3, 129, 2, 64, 1}, {1, 2, 512, 1, 16, 1}};
+                                {2, 3, 129, 2, 64, 1}, {1, 2, 512, 1, 16, 1}, {3, 4, 8, 2, 20, 3},
+                                {2, 7, 65, 2, 12, 1}, {1, 3, 33, 1, 128, 1}, {2, 6, 24, 2, 5, 2}};
     for (size_t i = 0; i < sizeof ca / sizeof ca[0]; i++)
-        t_attention_masked(&t, ca[i][0], ca[i][1], ca[i][2], ca[i][3], ca[i][4], ca[i][5], 0);
-    t_attention_masked(&t, 3, 17, 17, 2, 16, 1, 1);
-    t_attention_masked(&t, 2, 70, 70, 4, 64, 1, 1);
+        t_attention_masked(&t, ca[i][0], ca[i][1], ca[i][2], ca[i][3], ca[i][4], ca[i][5], 0, 0);
+    t_attention_masked(&t, 3, 17, 17, 2, 16, 1, 1, 0);
+    t_attention_masked(&t, 2, 70, 70, 4, 64, 1, 1, 0);
+    /* masks with whole blocks of pads before the first real key, and a row of pads only */
+    t_attention_masked(&t, 4, 5, 37, 2, 16, 2, 0, 1);
+    t_attention_masked(&t, 2, 3, 129, 2, 64, 1, 0, 1);
+    t_attention_masked(&t, 3, 19, 19, 2, 16, 1, 1, 1);
     static const int ew[][2] = {{1, 1}, {3, 67}, {5, 130}};
     for (size_t i = 0; i < sizeof ew / sizeof ew[0]; i++) t_elementwise(&t, ew[i][0], ew[i][1]);
     t_embed(&t, 1, 1, 1, 1);
