@@ -24,13 +24,15 @@ RANKS=${RANKS:-1 2}
 REPS=${REPS:-3}
 [ -x "$BIN" ] || { echo "mpi_scaling.sh: $BIN not found (cmake --build $BUILD)" >&2; exit 1; }
 command -v mpirun >/dev/null || { echo "mpi_scaling.sh: mpirun not found (apt-get install openmpi-bin)" >&2; exit 1; }
-ldd "$BIN" | grep -q libmpi || { echo "mpi_scaling.sh: $BIN was built without MPI (docs/mpi.md)" >&2; exit 1; }
+# the listing captured first: `ldd | grep -q` under pipefail fails when grep exits early (SIGPIPE)
+libs=$(ldd "$BIN")
+grep -q libmpi <<<"$libs" || { echo "mpi_scaling.sh: $BIN was built without MPI (docs/mpi.md)" >&2; exit 1; }
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ardiff-mpi-bench.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT INT TERM
 DATA=$SRC/../shared/data/commongen/valid.src
 if [ -r "$DATA" ]; then
-  awk 'NF && !seen[$0]++' "$DATA" | head -n "$NINPUTS" >"$TMP/in.txt"
+  awk -v n="$NINPUTS" 'NF && !seen[$0]++ {print; if (++c == n) exit}' "$DATA" >"$TMP/in.txt"
 else
   while [ "$(wc -l <"$TMP/in.txt" 2>/dev/null || echo 0)" -lt "$NINPUTS" ]; do cat "$MODEL/examples.txt" >>"$TMP/in.txt"; done
   head -n "$NINPUTS" "$TMP/in.txt" >"$TMP/in2.txt" && mv "$TMP/in2.txt" "$TMP/in.txt"
