@@ -9,7 +9,8 @@
 # Environment: BUILD (build folder with MPI, default build), MODEL (default
 # models/commongen), NINPUTS (default 48: the first distinct concept sets of
 # ../shared/data/commongen/valid.src, else the model's examples.txt repeated), RANKS (the mpirun
-# sizes, default "1 2"), REPS (runs of each, interleaved; default 3), ARDIFF_DEVICE (the device of every rank). Without OUT_FILE the report
+# sizes, default "1 2"), REPS (runs of each, interleaved; default 3), ARDIFF_DEVICE (the device of every rank),
+# MPIRUN_OPTS (default "--bind-to none": Open MPI would bind each of 1 or 2 ranks to one core). Without OUT_FILE the report
 # goes to standard output only.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,7 +39,10 @@ else
   head -n "$NINPUTS" "$TMP/in.txt" >"$TMP/in2.txt" && mv "$TMP/in2.txt" "$TMP/in.txt"
 fi
 n=$(wc -l <"$TMP/in.txt")
-mpi=(mpirun --oversubscribe)
+# Open MPI binds each rank to one core when it starts 2 or fewer (--bind-to core): a rank whose
+# device is the CPU (PoCL) would then compute on one core. MPIRUN_OPTS (default --bind-to none)
+read -r -a mpi_opts <<<"${MPIRUN_OPTS---bind-to none}"
+mpi=(mpirun --oversubscribe "${mpi_opts[@]}")
 [ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root)
 
 report() { if [ -n "$OUT" ]; then tee -a "$OUT"; else cat; fi; }
@@ -50,7 +54,7 @@ drv=$("$BIN" devices ${ARDIFF_DEVICE:+--device "$ARDIFF_DEVICE"} 2>&1 | grep -m1
   echo "# date $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$SRC" diff --quiet 2>/dev/null || echo ' (working tree modified)')"
   echo "# machine: $(hostname), nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# device (every rank): $dev; $drv"
-  echo "# $(mpirun --version 2>&1 | head -1)"
+  echo "# $(mpirun --version 2>&1 | head -1); launcher options: ${mpi[*]:1}"
   echo "# model $(basename "$MODEL"), $n inputs, options: $* (model defaults otherwise); program cache warm; $REPS runs each, interleaved"
 } | report
 
