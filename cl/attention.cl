@@ -249,7 +249,7 @@ inline int8 att_block_keys(int j0, int n)
     return min((int8)j0 + (int8)(0, 1, 2, 3, 4, 5, 6, 7), (int8)(n - 1));
 }
 
-__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1))) ITEM_SIMD
 void ardiff_attention_self_time_wi_f32(__global const float *q, int q_off, int q_rs, int q_ts,
                                        __global const float *k, int k_off, int k_rs, int k_ts,
                                        __global const float *v, int v_off, int v_rs, int v_ts,
@@ -282,7 +282,7 @@ void ardiff_attention_self_time_wi_f32(__global const float *q, int q_off, int q
     att_store(acc, s, dh, o + o_off + (size_t)row * o_rs + (size_t)i * o_ts + hc);
 }
 
-__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1))) ITEM_SIMD
 void ardiff_attention_masked_wi_f32(__global const float *q, int q_off, int q_rs, int q_ts,
                                     __global const float *k, int k_off, int k_rs, int k_ts,
                                     __global const float *v, int v_off, int v_rs, int v_ts,

@@ -7,8 +7,9 @@
  * S = x E^T, then rounding.cl's ardiff_round_nearest_f32), bit for bit:
  *  - x·e_j in gemm.cl's order: lane l (0..7) accumulates x[k] e_j[k] for k = l, l + 8, ... with
  *    mad, the eight lanes are added as the tree ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)),
- *    then the d % 8 tail follows in order with mad. Here the lanes are eight float16 accumulators
- *    a_l (one component per row), so every row gets the same operations in the same order;
+ *    then the d % 8 tail follows in order with mad. Here, as in gemm.cl, each dot product is a
+ *    float8 accumulator over k and the tree is hsum8_tree (common.cl), on a block of 4 rows x 2
+ *    words, so every row gets the same operations in the same order;
  *  - ||x||^2 in the order of wg_sum in ardiff_round_nearest_f32 (row_sqnorm_wg);
  *  - ||e_j||^2: the same n[] (ardiff_row_sqnorm_f32, computed once at load);
  *  - dist_j = max((||x||^2 + n_j) - 2 x·e_j, 0): the same expression (FP_CONTRACT is off);
@@ -22,10 +23,11 @@
  * on near-ties that only rounding decides. With the gpu set the GEMM path's scores come from
  * CLBlast in its own order, so there the two variants may differ on such near-ties.
  *
- * ardiff_clamp_fused_f32: work group (t, s) takes rows t*16 .. t*16+15 (their x tile transposed
+ * ardiff_clamp_fused_f32: work group (t, s) takes rows t*16 .. t*16+15 (their x tile copied
  * into local memory) and the s-th of nsplit slices of slice_cols words. Each work item walks a
- * contiguous run of words; per word it reads e_j once for all 16 rows and keeps the running
- * best of each row in a vector lane. The group then reduces its WG bests per row in local
+ * contiguous run of words two at a time; per pair it computes the 32 dot products in four
+ * blocks of 4 rows x 2 words (clamp_dots4x2) and keeps the running best of each row in a lane
+ * of a float16 / int16 pair. The group then reduces its WG bests per row in local
  * memory. With nsplit == 1 it writes ids[m] and out[m] = E[id] directly; otherwise it writes
  * the pair to the partial buffers and ardiff_clamp_finish_f32 reduces the slices. As in
  * rounding.cl, id == V (every distance +inf) passes x through and reports id -1.
@@ -57,36 +59,65 @@ inline float row_sqnorm_wg(__global const float *xr, int d)
     return red[0];
 }
 
-/* (x_r · e) for the 16 rows of xt [d][16], in gemm.cl's order (see the top of the file) */
-inline float16 clamp_dot16(__local const float *xt, __global const float *e, int d)
+/* The dot products of 4 rows of the tile (xq: row-major, stride d) with two words e0, e1:
+ * lane 2 r + w is x_r · e_w, in gemm.cl's order (see the top of the file): lane l of each
+ * accumulator takes k = l, l + 8, ..., then hsum8_tree (common.cl), then the d % 8 tail. A 4 x 2
+ * block keeps its 8 accumulators and 6 operands in 16 registers of AVX2 (no spills), and each
+ * word's row is read from the cache 4 times per 16 rows, not once per row. */
+inline float8 clamp_dots4x2(__global const float *x0, __global const float *x1,
+                            __global const float *x2, __global const float *x3, int d,
+                            __global const float *e0, __global const float *e1)
 {
-    float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    float8 c00 = 0, c01 = 0, c10 = 0, c11 = 0, c20 = 0, c21 = 0, c30 = 0, c31 = 0;
     int k = 0;
     for (; k + 8 <= d; k += 8) {
-        const float8 ev = vload8(0, e + k);
-        __local const float *xk = xt + k * 16;
-        a0 = mad(vload16(0, xk), (float16)ev.s0, a0);
-        a1 = mad(vload16(1, xk), (float16)ev.s1, a1);
-        a2 = mad(vload16(2, xk), (float16)ev.s2, a2);
-        a3 = mad(vload16(3, xk), (float16)ev.s3, a3);
-        a4 = mad(vload16(4, xk), (float16)ev.s4, a4);
-        a5 = mad(vload16(5, xk), (float16)ev.s5, a5);
-        a6 = mad(vload16(6, xk), (float16)ev.s6, a6);
-        a7 = mad(vload16(7, xk), (float16)ev.s7, a7);
+        const float8 y0 = vload8(0, e0 + k), y1 = vload8(0, e1 + k);
+        const float8 a = vload8(0, x0 + k), b = vload8(0, x1 + k);
+        c00 = mad(a, y0, c00);
+        c01 = mad(a, y1, c01);
+        c10 = mad(b, y0, c10);
+        c11 = mad(b, y1, c11);
+        const float8 c = vload8(0, x2 + k), e = vload8(0, x3 + k);
+        c20 = mad(c, y0, c20);
+        c21 = mad(c, y1, c21);
+        c30 = mad(e, y0, c30);
+        c31 = mad(e, y1, c31);
     }
-    float16 s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
-    for (; k < d; k++) s = mad(vload16(k, xt), (float16)e[k], s);
-    return s;
+    float8 h = hsum8_tree(c00, c01, c10, c11, c20, c21, c30, c31);
+    for (; k < d; k++)
+        h = mad((float8)(x0[k], x0[k], x1[k], x1[k], x2[k], x2[k], x3[k], x3[k]),
+                (float8)(e0[k], e1[k], e0[k], e1[k], e0[k], e1[k], e0[k], e1[k]), h);
+    return h;
 }
 
-/* the group's 16 rows of x, transposed: xt[k * 16 + r] = x[m0 + r, k] (rows past M repeat
- * row M - 1), and their ||x||^2 */
+/* rounding.cl's distance (||x||^2 + n_j) - 2 S_j, clamped at 0, of rows 4q .. 4q + 3 (lanes L of
+ * the running pairs best, bi) to words j and jb (> j, or == j at an odd end: a repeat of the
+ * same pair changes nothing), then argmin_better against the running pairs: the words come in
+ * increasing order, so only the start (FLT_MAX, V) can lose a tie */
+#define CLAMP_QUAD(q, L)                                                                       \
+    {                                                                                          \
+        const float8 h = clamp_dots4x2(xr[4 * (q)], xr[4 * (q) + 1], xr[4 * (q) + 2],          \
+                                       xr[4 * (q) + 3], d, e0, e1);                            \
+        float4 b = best.L;                                                                     \
+        int4 bx = bi.L;                                                                        \
+        float4 dist = fmax(xn16.L + (float4)nj - 2.0f * h.even, 0.0f);                         \
+        int4 better = dist < b || (dist == b && bx == (int4)V);                                \
+        b = select(b, dist, better);                                                           \
+        bx = select(bx, (int4)j, better);                                                      \
+        dist = fmax(xn16.L + (float4)njb - 2.0f * h.odd, 0.0f);                                \
+        better = dist < b || (dist == b && bx == (int4)V);                                     \
+        best.L = select(b, dist, better);                                                      \
+        bi.L = select(bx, (int4)jb, better);                                                   \
+    }
+
+/* the group's 16 rows of x, row-major: xt[r * d + k] = x[m0 + r, k] (rows past M repeat row
+ * M - 1), and their ||x||^2 */
 inline void clamp_load_tile(__global const float *x, int x_off, int ldx, int m0, int M, int d,
                             __local float *xt, __local float *xn)
 {
     for (int t = get_local_id(0); t < 16 * d; t += WG) {
         const int r = t / d, k = t - r * d; /* row r, channel k */
-        xt[k * 16 + r] = CLAMP_ROW(x, x_off, ldx, m0 + r, M - 1)[k];
+        xt[r * d + k] = CLAMP_ROW(x, x_off, ldx, m0 + r, M - 1)[k];
     }
     const int lid = get_local_id(0);
     if (lid < 16) xn[lid] = row_sqnorm_wg(CLAMP_ROW(x, x_off, ldx, m0 + lid, M - 1), d);
@@ -103,7 +134,7 @@ inline void clamp_write_row(__global const float *xr, __global const float *E, i
     if (get_local_id(0) == 0) *idp = id < V ? id : -1;
 }
 
-__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1))) ITEM_SIMD
 void ardiff_clamp_fused_f32(__global const float *x, int x_off, int ldx,
                             __global const float *E, int e_off, int lde,
                             __global const float *n, int n_off,
@@ -129,15 +160,16 @@ void ardiff_clamp_fused_f32(__global const float *x, int x_off, int ldx,
     const float16 xn16 = vload16(0, xn);
     float16 best = FLT_MAX;
     int16 bi = V;
-    for (int j = j0; j < j1; j++) {
-        const float16 s = clamp_dot16(xt, E + e_off + (size_t)j * lde, d);
-        /* rounding.cl's expression: (||x||^2 + n_j) - 2 S_j, clamped at 0 */
-        const float16 dist = fmax(xn16 + (float16)n[n_off + j] - 2.0f * s, 0.0f);
-        /* argmin_better against the running pair; j grows, so only the start (FLT_MAX, V)
-         * can lose a tie */
-        const int16 better = dist < best || (dist == best && bi == (int16)V);
-        best = select(best, dist, better);
-        bi = select(bi, (int16)j, better);
+    __global const float *xr[16];
+    for (int r = 0; r < 16; r++) xr[r] = CLAMP_ROW(x, x_off, ldx, m0 + r, M - 1);
+    for (int j = j0; j < j1; j += 2) {
+        const int jb = min(j + 1, j1 - 1);
+        __global const float *e0 = E + e_off + (size_t)j * lde, *e1 = E + e_off + (size_t)jb * lde;
+        const float nj = n[n_off + j], njb = n[n_off + jb];
+        CLAMP_QUAD(0, s0123)
+        CLAMP_QUAD(1, s4567)
+        CLAMP_QUAD(2, s89ab)
+        CLAMP_QUAD(3, scdef)
     }
     float bv[16];
     int bx[16];

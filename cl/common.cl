@@ -7,6 +7,7 @@
  *   ATT_MAX_DH     largest head dimension. Default 128.
  *   USE_SUBGROUPS  row_sum / row_max through subgroups (below; set by ocl_dev_open, gated).
  *   SUBGROUPS_FAULT  tests only: a deliberate defect in them (below).
+ *   INTEL_CPU_HINTS  set for Intel's CPU runtime only: ITEM_SIMD below spells its hint.
  *
  * Kernels that use barriers never return early, not even for surplus work items: PoCL 3.1
  * crashes on a return ahead of a barrier. Their launchers start exactly one group per row.
@@ -28,6 +29,34 @@
 #ifndef ATT_MAX_DH
 #define ATT_MAX_DH 128
 #endif
+
+/* ITEM_SIMD marks the kernels whose work item already computes with explicit vectors (the tiled
+ * GEMM, the fused clamping, the per-item attention). Intel's CPU compiler would otherwise also
+ * vectorise across work items, which turns those vectors into shuffles and gathers: with the hint
+ * (its intel_vec_len_hint extension, 1 = no cross-item vectorisation) the tiled GEMM ran 1.7 to
+ * 4.5x faster there and a whole generation 1.4x (docs/kernels.md). Each work item's arithmetic
+ * is the same either way. */
+#ifdef INTEL_CPU_HINTS
+#define ITEM_SIMD __attribute__((intel_vec_len_hint(1)))
+#else
+#define ITEM_SIMD
+#endif
+
+/* lane t of the result: the sum of v_t's eight lanes as ((l0 + l1) + (l2 + l3)) + ((l4 + l5) +
+ * (l6 + l7)), for eight vectors at once: three rounds of pairwise adds of even and odd lanes
+ * instead of 8 x 7 scalar adds on extracted lanes. gemm.cl's order of the eight partial sums
+ * of a dot product, which clamp.cl repeats (attention.cl's att_hsum8 has an order of its own). */
+inline float8 hsum8_tree(float8 v0, float8 v1, float8 v2, float8 v3, float8 v4, float8 v5,
+                         float8 v6, float8 v7)
+{
+    const float8 a = (float8)(v0.even, v1.even) + (float8)(v0.odd, v1.odd); /* l0+l1, l2+l3, .. */
+    const float8 b = (float8)(v2.even, v3.even) + (float8)(v2.odd, v3.odd);
+    const float8 c = (float8)(v4.even, v5.even) + (float8)(v4.odd, v5.odd);
+    const float8 d = (float8)(v6.even, v7.even) + (float8)(v6.odd, v7.odd);
+    const float8 e = (float8)(a.even, b.even) + (float8)(a.odd, b.odd); /* the two halves */
+    const float8 f = (float8)(c.even, d.even) + (float8)(c.odd, d.odd);
+    return (float8)(e.even, f.even) + (float8)(e.odd, f.odd);
+}
 
 /* finite "minus infinity" for masking (no inf sentinels anywhere) */
 #define AD_NEG_BIG (-1e30f)

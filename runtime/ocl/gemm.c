@@ -119,7 +119,7 @@ static ardiff_status gemm_tiled(ocl_dev *dev, const ocl_gemm_args *g)
     ops_arg a[] = {OA_BUF(g->a), OA_INT(g->a_off), OA_INT(g->lda), OA_BUF(g->b), OA_INT(g->b_off),
                    OA_INT(g->ldb), OA_BUF(g->c), OA_INT(g->c_off), OA_INT(g->ldc), OA_INT(g->m),
                    OA_INT(g->n), OA_INT(g->k), OA_FLOAT(g->alpha), OA_FLOAT(g->beta)};
-    return ops_launch(dev, "ardiff_gemm_nt_f32", OPS_ITEMS, (g->n + 3) / 4, (g->m + 3) / 4, a,
+    return ops_launch(dev, "ardiff_gemm_nt_f32", OPS_ITEMS, (g->n + 1) / 2, (g->m + 3) / 4, a,
                       OA_COUNT(a));
 }
 

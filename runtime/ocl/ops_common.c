@@ -16,9 +16,13 @@ ardiff_status ops_build_options(const ardiff_device_desc *desc, char *buf, size_
 {
     if (!desc || !buf || n == 0) return ad_fail(ARDIFF_E_INVALID_ARG, "ops_build_options: no buffer");
     int wg = pick_wg(desc->max_work_group ? desc->max_work_group : 1);
+    /* Intel's CPU compiler vectorises across work items on top of a work item's own vectors
+     * unless told not to (common.cl, ITEM_SIMD); the hint is its extension, so only its CPU
+     * device is given the macro that spells it */
+    int intel_cpu = strstr(desc->platform, "Intel") && !strcmp(desc->type, "cpu");
     int len = snprintf(buf, n, "-DWG=%d -DATT_MAX_KEYS=%d -DATT_MAX_DH=%d -DCLAMP_ROWS=%d "
-                       "-DCLAMP_MAX_D=%d", wg, OPS_ATT_MAX_KEYS, OPS_ATT_MAX_DH, OPS_CLAMP_ROWS,
-                       OPS_CLAMP_MAX_D);
+                       "-DCLAMP_MAX_D=%d%s", wg, OPS_ATT_MAX_KEYS, OPS_ATT_MAX_DH, OPS_CLAMP_ROWS,
+                       OPS_CLAMP_MAX_D, intel_cpu ? " -DINTEL_CPU_HINTS" : "");
     if (len < 0 || (size_t)len >= n)
         return ad_fail(ARDIFF_E_INVALID_ARG, "ops_build_options: buffer of %zu bytes too small", n);
     return ARDIFF_OK;
