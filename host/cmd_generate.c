@@ -30,6 +30,9 @@ static void gen_usage(FILE *f)
             "  --anchor-scale S      AR anchor at S*N (default: the model's end_point_scale)\n"
             "  --case none|sentence  sentence: upper-case the output's first letter (for\n"
             "                        uncased models; default: the model's [generate] case)\n"
+            "  --repeats keep|avoid  avoid: choose by MBR among the candidates without a\n"
+            "                        back-to-back repeated word, if any (not official;\n"
+            "                        default: the model's [generate] repeats, else keep)\n"
             "  --seed N              random seed (default 0); same seed, same output\n"
             "  -d, --device SPEC     device(s): index, type or name; repeat or comma-separate\n"
             "  --batch B             inputs denoised together (default 8)\n"
@@ -67,6 +70,7 @@ static int parse_gen_args(int argc, char **argv, gen_opts *o)
     memset(o, 0, sizeof *o);
     o->schedule = -1;
     o->sentence_case = -1;
+    o->avoid_repeats = -1;
     o->steps = o->candidates = -1;
     o->batch = 8;
     o->anchor = -1;
@@ -92,6 +96,11 @@ static int parse_gen_args(int argc, char **argv, gen_opts *o)
             if (!strcmp(v, "none")) o->sentence_case = 0;
             else if (!strcmp(v, "sentence")) o->sentence_case = 1;
             else { fprintf(stderr, "ardiff generate: --case must be none or sentence, got '%s'\n", v); return -1; }
+            i++;
+        } else if (!strcmp(a, "--repeats") && v) {
+            if (!strcmp(v, "keep")) o->avoid_repeats = 0;
+            else if (!strcmp(v, "avoid")) o->avoid_repeats = 1;
+            else { fprintf(stderr, "ardiff generate: --repeats must be keep or avoid, got '%s'\n", v); return -1; }
             i++;
         } else if (!strcmp(a, "--anchor-scale") && v) {
             char *end;
@@ -189,6 +198,7 @@ void gen_params(const gen_opts *o, const ardiff_model *m, ardiff_params *p)
     if (o->schedule >= 0) p->schedule = (ardiff_schedule)o->schedule;
     if (o->anchor > 0) p->anchor_scale = o->anchor;
     if (o->sentence_case >= 0) p->sentence_case = o->sentence_case;
+    if (o->avoid_repeats >= 0) p->avoid_repeats = o->avoid_repeats;
     if (o->have_seed) p->seed = o->seed;
     p->batch = o->batch;
 }

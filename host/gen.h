@@ -16,6 +16,7 @@ typedef struct gen_opts {
     int chunk; /* MPI: inputs per chunk dealt to a rank (0: default); see mpi_generate.h */
     int schedule; /* -1: model default */
     int sentence_case; /* -1: model default */
+    int avoid_repeats; /* -1: model default */
     ardiff_precision precision;
     double anchor;
     unsigned long long seed;

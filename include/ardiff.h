@@ -138,9 +138,12 @@ typedef struct ardiff_params {
     int sentence_case;      /* 1: the chosen output's first letter is upper-cased (an uncased
                              * vocabulary scored against cased references); candidates stay as
                              * decoded. See ad_sentence_case in engine/tokenizer.h */
+    int avoid_repeats;      /* 1: choose by MBR among the candidates without a back-to-back
+                             * repeated word, when there is one (not official; [generate]
+                             * repeats = avoid, docs/model-format.md; ad_mbr_avoid_repeats) */
 } ardiff_params;
 
-/* Defaults from the model's [generate] section (steps, candidates, schedule, case), anchor from
+/* Defaults from the model's [generate] section (steps, candidates, schedule, case, repeats), anchor from
  * [diffusion] end_point_scale, seed 0, batch 8. */
 void ardiff_params_default(const ardiff_model *m, ardiff_params *p);
 

@@ -43,6 +43,16 @@ for d in "$src"/models/*/ "$src"/studies/models/*/; do
       || { cat "$tmp/cc.txt" >&2; fail "$name: ardiff differs from the reference"; }
   echo "ok: $name ($sched): $(tail -1 "$tmp/cc.txt")"
 done
+# the other choice rule on one model, both ways round from its default ([generate] repeats)
+d=$src/models/multi30k
+other=avoid; grep -q '^repeats *= *avoid' "$d/model.ini" && other=keep
+"$bin" generate "$d" -i "$tmp/in.txt" -o "$tmp/rep.jsonl" --format jsonl -q --steps 4 \
+    --candidates 6 --seed 3 --repeats "$other" || fail "models/multi30k --repeats $other"
+"$py" -m ardiff_ref.crosscheck "$d" "$tmp/rep.jsonl" --seed 3 --steps 4 --candidates 6 \
+    --repeats "$other" --n 3 --threads 1 >"$tmp/cc.txt" 2>&1 \
+    || { cat "$tmp/cc.txt" >&2; fail "models/multi30k --repeats $other: ardiff differs from the reference"; }
+echo "ok: models/multi30k --repeats $other: $(tail -1 "$tmp/cc.txt")"
+
 [ -f "$src/models/commongen/model.ini" ] && [ -f "$src/models/multi30k/model.ini" ] && [ -f "$src/studies/models/commongen-small/model.ini" ] \
     || fail "models/ or studies/models/ lost its models under $src"
 [ "$n" -ge 2 ] || fail "found $n models under $src/models and $src/studies/models"

@@ -138,6 +138,7 @@ static void test_valid(void)
     CHECK(c.steps == 20 && c.candidates == 50 && c.schedule == AD_SCHED_AR &&
               !strcmp(c.schedule_name, "ar"), "generate defaults");
     CHECK(!c.sentence_case && !strcmp(c.case_name, "none"), "case default");
+    CHECK(!c.avoid_repeats && !strcmp(c.repeats_name, "keep"), "repeats default");
     CHECK(c.time_att == 1, "time_att default (absent key): %d", c.time_att);
 
     /* [generate] given, values in other spellings */
@@ -146,12 +147,13 @@ static void test_valid(void)
                {"model", "vocab_size", "30522   # V; = lines of vocab.txt"},
                {"model", "time_att", "False"}};
     write_ini(ov, 6, "\n[generate]\nsteps = 10\ncandidates = 5\nschedule = Uniform\n"
-                     "case = Sentence\n");
+                     "case = Sentence\nrepeats = Avoid\n");
     s = load(&c);
     CHECK(s == ARDIFF_OK, "generate: %s", ardiff_last_error());
     CHECK(c.steps == 10 && c.candidates == 5 && c.schedule == AD_SCHED_UNIFORM &&
               !strcmp(c.schedule_name, "uniform"), "generate values");
     CHECK(c.sentence_case && !strcmp(c.case_name, "sentence"), "case = Sentence");
+    CHECK(c.avoid_repeats && !strcmp(c.repeats_name, "avoid"), "repeats = Avoid");
     CHECK(c.vocab_size == 30522, "inline comment: %d", c.vocab_size);
     CHECK(c.time_att == 0, "time_att = False: %d", c.time_att);
     CHECK(c.rescale_timesteps == 0 && c.lowercase == 0 && c.layer_norm_eps == 1e-5 &&
@@ -233,6 +235,10 @@ static void test_values(void)
     write_ini(NULL, 0, "\n[generate]\ncase = title\n");
     CHECK(load(&c) == ARDIFF_E_FORMAT && strstr(ardiff_last_error(),
           "[generate] case = 'title' is not one of: none|sentence"), "case: %s",
+          ardiff_last_error());
+    write_ini(NULL, 0, "\n[generate]\nrepeats = drop\n");
+    CHECK(load(&c) == ARDIFF_E_FORMAT && strstr(ardiff_last_error(),
+          "[generate] repeats = 'drop' is not one of: keep|avoid"), "repeats: %s",
           ardiff_last_error());
     write_ini(NULL, 0, "\n[generate]\ncandidates = 0\n");
     CHECK(load(&c) == ARDIFF_E_FORMAT && strstr(ardiff_last_error(), "candidates = '0'"),

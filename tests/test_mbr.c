@@ -1,6 +1,6 @@
 /* test_mbr.c: runtime/engine/mbr.c against the Python reference (tests/fixtures/mbr/cases.json,
  * written by tools/make_mbr_goldens.py): tokens, BLEU values and MBR scores to 1e-12 relative,
- * and the exact choice. */
+ * the exact choice, the choice under [generate] repeats = avoid, and the repeated-word check. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -77,9 +77,26 @@ static void test_select(const cJSON *cases)
             double want = cJSON_GetArrayItem(scores, i)->valuedouble;
             CHECK(close_rel(got[i], want), "%s: score[%d] %.17g, want %.17g", name, i, got[i], want);
         }
+        const int avoid = ad_mbr_avoid_repeats(v, k, got, choice);
+        const int want_avoid = cJSON_GetObjectItem(c, "avoid_choice")->valueint;
+        CHECK(avoid == want_avoid, "%s: repeats = avoid chose %d, want %d", name, avoid, want_avoid);
         free(v);
         free(got);
     }
+}
+
+static void test_repeats(const cJSON *cases)
+{
+    const cJSON *c;
+    int n = 0;
+    cJSON_ArrayForEach(c, cases) {
+        const char *t = cJSON_GetObjectItem(c, "text")->valuestring;
+        const int want = cJSON_IsTrue(cJSON_GetObjectItem(c, "repeat"));
+        CHECK(ad_has_repeat(t) == want, "has_repeat('%s') = %d, want %d", t, ad_has_repeat(t), want);
+        n++;
+    }
+    CHECK(n >= 20, "only %d repeat cases in the fixture", n);
+    CHECK(ad_has_repeat("bro\xC3(ken bro\xC3(ken") == 0, "invalid UTF-8 is no repeat");
 }
 
 static void test_errors(void)
@@ -107,6 +124,7 @@ int main(void)
         test_tokenize(cJSON_GetObjectItem(root, "tokenize"));
         test_bleu(cJSON_GetObjectItem(root, "bleu"));
         test_select(cJSON_GetObjectItem(root, "mbr"));
+        test_repeats(cJSON_GetObjectItem(root, "repeats"));
     }
     cJSON_Delete(root);
     test_errors();

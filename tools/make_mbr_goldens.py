@@ -3,7 +3,9 @@
 tools/ardiff_ref/mbr.py); tests/test_mbr.c checks runtime/engine/mbr.c against it:
   tokenize  [{"text", "tokens"}]             mteval-13a tokens (before lowercasing)
   bleu      [{"hyp", "ref", "bleu"}]          sentence BLEU, hyp against ref
-  mbr       [{"name", "candidates", "scores", "choice"}]
+  mbr       [{"name", "candidates", "scores", "choice", "avoid_choice"}]
+            avoid_choice: the choice under [generate] repeats = avoid (ardiff_ref.generate)
+  repeats   [{"text", "repeat"}]              back-to-back repeated word (metrics.has_repeat)
 Floats are written with repr() (round-trip exact). Deterministic: random cases use fixed seeds.
 
 Usage: python3 tools/make_mbr_goldens.py
@@ -16,7 +18,9 @@ import sys
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TOOLS)
 from ardiff_ref.bleu import sentence_bleu, tokenize  # noqa: E402
+from ardiff_ref.generate import avoid_repeats  # noqa: E402
 from ardiff_ref.mbr import mbr_select  # noqa: E402
+from ardiff_ref.metrics import has_repeat  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(TOOLS), "tests", "fixtures", "mbr", "cases.json")
 
@@ -38,6 +42,13 @@ BLEU = [
     ("he said \"no\" ( twice )", "he said no twice"), ("1,000 people", "1 , 000 people"),
     ("café", "CAFÉ"), ("İ", "i\u0307"), ("the the the the", "the cat"),
     ("a b c d e f g h", "h g f e d c b a"),
+]
+
+REPEATS = [
+    "", "a", "a a", "A a", "a b a", "a man sitting sitting on a bench.", "a truck, truck.",
+    "a_a", "a-a", "a1 a1", "a 1 1", "10 10", "the the", "thethe", "sitting sittings",
+    "café CAFÉ", "ΣΟΦΙΑ σοφια", "中文 中文", "中文中文", "x\u0301 x\u0301", "emoji 😀 😀 ok",
+    "a.  .a", "end end.", " lead lead", "i İ", "bike bicycle", "2 2nd",
 ]
 
 WORDS = ("the a cat dog sat on mat rug big small red blue , . and of to in it is was "
@@ -69,23 +80,33 @@ def mbr_cases():
         ("k10_near_duplicates", [base.replace("cat", w) for w in WORDS[:10]]),
         ("k50_random", [random_sentence(rng, 3, 20) for _ in range(50)]),
         ("k50_short", [random_sentence(rng, 0, 3) for _ in range(50)]),
+        ("repeats_some", ["a man sitting sitting on a bench .", "a man sitting sitting on a bench .",
+                          "a man sitting sitting on the bench .", "a woman is standing here .",
+                          "a man man sitting on a bench ."]),
+        ("repeats_all", ["a a b", "c c d", "a b b", "a a b"]),
+        ("repeats_tie", ["p q r", "x y y", "p q r", "x y y", "x y y"]),
     ]
-    return [(name, c) + mbr_select(c) for name, c in cases]
+    out = []
+    for name, c in cases:
+        choice, scores = mbr_select(c)
+        out.append((name, c, choice, scores, avoid_repeats(c, scores, choice)))
+    return out
 
 
 def main():
     data = {
         "tokenize": [{"text": t, "tokens": tokenize(t)} for t in TOKENIZE],
         "bleu": [{"hyp": h, "ref": r, "bleu": sentence_bleu(h, r)} for h, r in BLEU],
-        "mbr": [{"name": n, "candidates": c, "scores": s, "choice": ch}
-                for n, c, ch, s in mbr_cases()],
+        "mbr": [{"name": n, "candidates": c, "scores": s, "choice": ch, "avoid_choice": av}
+                for n, c, ch, s, av in mbr_cases()],
+        "repeats": [{"text": t, "repeat": has_repeat(t)} for t in REPEATS],
     }
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump(data, f, ensure_ascii=False, indent=1)
         f.write("\n")
     print(f"wrote {OUT}: {len(data['tokenize'])} tokenize, {len(data['bleu'])} bleu, "
-          f"{len(data['mbr'])} mbr cases")
+          f"{len(data['mbr'])} mbr, {len(data['repeats'])} repeats cases")
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ static const field k_fields[] = {
     STR("generate", "schedule", schedule_name, "ar|uniform", "ar"),
     STR("generate", "device", device, NULL, ""),
     STR("generate", "case", case_name, "none|sentence", "none"),
+    STR("generate", "repeats", repeats_name, "keep|avoid", "keep"),
 };
 #define N_FIELDS ((int)(sizeof k_fields / sizeof k_fields[0]))
 
@@ -388,6 +389,7 @@ ardiff_status ad_config_load(const char *path, ad_model_config *cfg)
     if (s == ARDIFF_OK) {
         cfg->schedule = !strcmp(cfg->schedule_name, "ar") ? AD_SCHED_AR : AD_SCHED_UNIFORM;
         cfg->sentence_case = !strcmp(cfg->case_name, "sentence");
+        cfg->avoid_repeats = !strcmp(cfg->repeats_name, "avoid");
         s = check_cross(path, cfg);
     }
     if (s == ARDIFF_OK)

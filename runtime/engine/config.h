@@ -64,8 +64,10 @@ typedef struct ad_model_config {
     char schedule_name[16];        /* "ar" or "uniform" */
     char device[256];              /* default device selection ("" = none; see ardiff.h) */
     char case_name[16];            /* "none" or "sentence" (output case, see ardiff.h) */
+    char repeats_name[16];         /* "keep" or "avoid" (choice among candidates, ardiff.h) */
     ad_sched_kind schedule;
     int sentence_case;             /* case_name == "sentence" */
+    int avoid_repeats;             /* repeats_name == "avoid" */
 } ad_model_config;
 
 /* Reads and validates path (a model.ini) into *cfg. On failure *cfg is zeroed. */

@@ -317,7 +317,8 @@ static ardiff_status decode_candidate(const ad_codec *tok, const int32_t *row, i
 
 /* Decodes the k candidates of every batch input and chooses by MBR. */
 static ardiff_status finish_outputs(ardiff_engine *e, const int32_t *ids, int B, int k,
-                                    int sentence_case, ardiff_output **outs, ardiff_stats *stats)
+                                    const ardiff_params *p, ardiff_output **outs,
+                                    ardiff_stats *stats)
 {
     const ad_model_config *c = &e->m->cfg;
     size_t cap = (size_t)c->tgt_len * 64 + 16;
@@ -335,9 +336,12 @@ static ardiff_status finish_outputs(ardiff_engine *e, const int32_t *ids, int B,
                                     c->tgt_len, cap, &o->candidates[j]));
         }
         AD_TRY(ad_mbr_select((const char *const *)o->candidates, k, o->scores, &o->choice));
+        if (p->avoid_repeats)
+            o->choice = ad_mbr_avoid_repeats((const char *const *)o->candidates, k, o->scores,
+                                             o->choice);
         o->text = strdup(o->candidates[o->choice]);
         if (!o->text) return ad_fail(ARDIFF_E_OOM, "out of host memory");
-        if (sentence_case) ad_sentence_case(o->text);
+        if (p->sentence_case) ad_sentence_case(o->text);
         if (stats) {
             const int32_t *row = ids + ((size_t)b * k + o->choice) * c->tgt_len;
             for (int n = 0; n < c->tgt_len; n++) stats->tokens += !ad_codec_is_special(e->m->tok, row[n]);
@@ -400,7 +404,7 @@ static ardiff_status run_batch(ardiff_engine *e, const ardiff_params *p, batch *
         stats->decode_ms += dec;
         stats->decoder_calls += calls;
     }
-    return finish_outputs(e, bt->ids, bt->B, k, p->sentence_case, bt->outs, stats);
+    return finish_outputs(e, bt->ids, bt->B, k, p, bt->outs, stats);
 }
 
 static ardiff_status alloc_batch(batch *bt, int max_b, int S, int k, int N)

@@ -445,3 +445,45 @@ ardiff_status ad_mbr_select(const char *const *cands, int k, double *scores, int
     interner_free(&in);
     return st;
 }
+
+/* ---- the repeats = avoid rule ------------------------------------------------------------- */
+
+static int word_cp(uint32_t c) { return ad_uc_is_rx_letter(c) || ad_uc_is_rx_number(c); }
+
+int ad_has_repeat(const char *s)
+{
+    size_t len = strlen(s), bad = 0, n = 0;
+    uint32_t *cp = malloc(sizeof(uint32_t) * (len + 1));
+    if (!cp) return 0;
+    long got = ad_utf8_decode(s, len, cp, &bad);
+    if (got < 0) {
+        free(cp);
+        return 0;
+    }
+    n = (size_t)got;
+    for (size_t i = 0; i < n; i++) cp[i] = ad_uc_lower1(cp[i]);
+    size_t pa = 0, la = 0; /* the previous word: start, length (la 0: none yet) */
+    int rep = 0;
+    for (size_t i = 0; i < n && !rep;) {
+        if (!word_cp(cp[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && word_cp(cp[j])) j++;
+        rep = la == j - i && !memcmp(cp + pa, cp + i, sizeof(uint32_t) * la);
+        pa = i;
+        la = j - i;
+        i = j;
+    }
+    free(cp);
+    return rep;
+}
+
+int ad_mbr_avoid_repeats(const char *const *cands, int k, const double *scores, int choice)
+{
+    int pick = -1;
+    for (int j = 0; j < k; j++)
+        if (!ad_has_repeat(cands[j]) && (pick < 0 || scores[j] >= scores[pick])) pick = j;
+    return pick < 0 ? choice : pick;
+}

@@ -21,6 +21,18 @@
  * offset) or out of memory. */
 ardiff_status ad_mbr_select(const char *const *cands, int k, double *scores, int *choice);
 
+/* 1 when s has a back-to-back repeated word ("a man sitting sitting on"): words are the
+ * maximal runs of letters and numbers (Unicode \p{L} and \p{N}; everything else separates,
+ * except that characters between two words never make them unequal), compared after
+ * one-code-point lowercasing. The rule of the evaluator's repeat check (tools/ardiff_ref/
+ * metrics.py, has_repeat); invalid UTF-8 gives 0. */
+int ad_has_repeat(const char *s);
+
+/* The [generate] repeats = avoid rule (not official; docs/model-format.md): the candidate with
+ * the highest MBR score among those without a back-to-back repeated word (ties to the highest
+ * index, as in ad_mbr_select), or `choice` when every candidate repeats a word. */
+int ad_mbr_avoid_repeats(const char *const *cands, int k, const double *scores, int choice);
+
 /* Sentence BLEU of one hypothesis against one reference (the MBR utility). */
 ardiff_status ad_mbr_bleu(const char *hyp, const char *ref, double *bleu);
 

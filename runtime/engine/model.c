@@ -64,6 +64,7 @@ void ardiff_params_default(const ardiff_model *m, ardiff_params *p)
     p->seed = 0;
     p->batch = 8;
     p->sentence_case = m->cfg.sentence_case;
+    p->avoid_repeats = m->cfg.avoid_repeats;
 }
 
 ardiff_status ardiff_model_describe(const ardiff_model *m, char *buf, size_t cap)
@@ -79,7 +80,7 @@ ardiff_status ardiff_model_describe(const ardiff_model *m, char *buf, size_t cap
              "target length    N = %d (max positions %d)\n"
              "vocabulary       %d (%s, %s, %s)\n"
              "diffusion        T = %d, %s schedule, anchor scale %g, rescaled timesteps %s\n"
-             "generate         steps %d, candidates %d, schedule %s, case %s\n",
+             "generate         steps %d, candidates %d, schedule %s, case %s, repeats %s\n",
              m->dir, params, params * 4.0 / 1e6, c->encoder_layers, c->hidden_size,
              c->encoder_heads, c->encoder_intermediate_size, c->max_src_len, c->decoder_layers,
              c->hidden_size, c->decoder_heads, c->hidden_size / c->decoder_heads,
@@ -89,6 +90,6 @@ ardiff_status ardiff_model_describe(const ardiff_model *m, char *buf, size_t cap
              c->tgt_len, c->max_pos_len, c->vocab_size, c->tokenizer_type,
              c->vocab, c->lowercase ? "lowercased" : "cased", c->diffusion_steps,
              c->noise_schedule, c->end_point_scale, c->rescale_timesteps ? "yes" : "no", c->steps,
-             c->candidates, c->schedule_name, c->case_name);
+             c->candidates, c->schedule_name, c->case_name, c->repeats_name);
     return ARDIFF_OK;
 }

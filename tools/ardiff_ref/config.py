@@ -15,10 +15,11 @@ SECTIONS = {
     "diffusion": ["diffusion_steps", "noise_schedule", "end_point_scale", "rescale_timesteps"],
     "tokenizer": ["type", "vocab", "merges", "lowercase", "pad_id", "cls_id", "sep_id", "unk_id",
                   "mask_id"],
-    "generate": ["steps", "candidates", "schedule", "case"],
+    "generate": ["steps", "candidates", "schedule", "case", "repeats"],
 }
 # keys that may be absent (the dataclass default applies); to_ini writes them only when set
-OPTIONAL = {("generate", "case"): "none", ("model", "time_att"): True, ("tokenizer", "merges"): ""}
+OPTIONAL = {("generate", "case"): "none", ("generate", "repeats"): "keep",
+            ("model", "time_att"): True, ("tokenizer", "merges"): ""}
 TOKENIZER_TYPES = ("wordpiece", "bytelevel_bpe")  # vocab.txt; vocab.json + merges.txt (IWSLT)
 # INI key -> dataclass field where they differ (tokenizer/generate keys are prefixed)
 _FIELD = {("tokenizer", k): "tok_" + k for k in SECTIONS["tokenizer"]}
@@ -62,6 +63,7 @@ class ModelConfig:
     gen_candidates: int = 50
     gen_schedule: str = "ar"
     gen_case: str = "none"          # "sentence": upper-case the output's first letter
+    gen_repeats: str = "keep"       # "avoid": MBR among the candidates without a repeated word
 
     def __post_init__(self):
         if not self.decoder_heads:
@@ -88,6 +90,8 @@ class ModelConfig:
             raise ValueError("tokenizer.lowercase must be false for bytelevel_bpe")
         if self.gen_case not in ("none", "sentence"):
             raise ValueError("generate.case must be 'none' or 'sentence'")
+        if self.gen_repeats not in ("keep", "avoid"):
+            raise ValueError("generate.repeats must be 'keep' or 'avoid'")
         for name in ("vocab_size", "hidden_size", "in_channels", "out_channels",
                      "time_channels", "tgt_len", "encoder_layers", "decoder_layers"):
             if getattr(self, name) <= 0:
@@ -154,5 +158,6 @@ class ModelConfig:
                 elif t in (float, "float"):
                     kw[field] = float(raw)
                 else:
-                    kw[field] = raw.lower() if (sec, k) == ("generate", "case") else raw
+                    kw[field] = raw.lower() if (sec, k) in (("generate", "case"),
+                                                            ("generate", "repeats")) else raw
         return cls(**kw)

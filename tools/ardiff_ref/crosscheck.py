@@ -29,6 +29,8 @@ def main(argv=None):
     ap.add_argument("--candidates", type=int, required=True)
     ap.add_argument("--schedule", default="ar", choices=("ar", "uniform"))
     ap.add_argument("--anchor-scale", type=float, default=0, help="0: the model's")
+    ap.add_argument("--repeats", choices=("keep", "avoid"),
+                    help="the choice rule ardiff ran with (default: the model's [generate])")
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--inputs", help="the sources, one per line (for outputs stored without "
@@ -51,7 +53,7 @@ def main(argv=None):
     if any("source" not in r for r in rows):
         raise SystemExit(f"crosscheck: {args.outputs} has no `source` fields: give --inputs FILE")
     ref = generate(model, tok, [r["source"] for r in rows], args.seed, args.candidates,
-                   args.steps, schedule=args.schedule)
+                   args.steps, schedule=args.schedule, repeats=args.repeats)
     same_cand = same_choice = 0
     kept = {i: b for b, i in enumerate(ref["kept"])}
     for i, r in enumerate(rows):

@@ -25,6 +25,18 @@ def batch_sources(tok, lines, max_src_len):
     return seqs, ids, mask
 
 
+def avoid_repeats(candidates, scores, choice):
+    """[generate] repeats = avoid (ardiff's ad_mbr_avoid_repeats; not official): the highest MBR
+    score among the candidates without a back-to-back repeated word (metrics.has_repeat), ties
+    to the highest index as in MBR; `choice` when every candidate repeats a word."""
+    from .metrics import has_repeat
+    pick = -1
+    for j, c in enumerate(candidates):
+        if not has_repeat(c) and (pick < 0 or scores[j] >= scores[pick]):
+            pick = j
+    return choice if pick < 0 else pick
+
+
 def mbr_choose(candidates):
     """MBR over one input's candidate strings (ardiff_ref.mbr, candidate-as-reference BLEU)."""
     from .mbr import mbr_select    # written separately; fail loudly if missing
@@ -34,11 +46,12 @@ def mbr_choose(candidates):
 
 @torch.no_grad()
 def generate(model, tok, lines, seed, candidates, steps, schedule="ar", input_offset=0,
-             record=False, use_mbr=True, case=None):
+             record=False, use_mbr=True, case=None, repeats=None):
     """Generate for every line; lines without any token (empty or blank) get an empty output and
     take no part in the batch (as in ardiff). The batch holds the other lines in order; batch row
     b is global input `inputs[b]` (= input_offset + its line number). case: None (the model's
-    [generate] case), "none" or "sentence" (applied to the chosen outputs, not the candidates)."""
+    [generate] case), "none" or "sentence" (applied to the chosen outputs, not the candidates).
+    repeats: None (the model's [generate] repeats), "keep" (MBR) or "avoid" (avoid_repeats)."""
     cfg = model.cfg
     if cfg.in_channels != cfg.out_channels:
         raise ValueError("sampling needs in_channels == out_channels")
@@ -65,6 +78,8 @@ def generate(model, tok, lines, seed, candidates, steps, schedule="ar", input_of
            "trace": trace}
     if use_mbr:
         choice = [mbr_choose(t) for t in texts]
+        if (repeats or cfg.gen_repeats) == "avoid":
+            choice = [(avoid_repeats(t, c[1], c[0]), c[1]) for t, c in zip(texts, choice)]
         out["mbr_index"] = [c[0] for c in choice]
         out["mbr_scores"] = [c[1] for c in choice]
         outputs = [""] * len(lines)

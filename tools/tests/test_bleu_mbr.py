@@ -123,3 +123,14 @@ def test_mbr_direction_candidate_is_the_reference():
     rev = [mean_like_numpy([sentence_bleu(cands[j], cands[m]) for m in range(3) if m != j])
            for j in range(3)]
     assert rev != scores
+
+
+def test_avoid_repeats_rule():
+    """[generate] repeats = avoid: the best MBR score among candidates without a back-to-back
+    repeated word, ties to the highest index; the MBR choice when all repeat."""
+    from ardiff_ref.generate import avoid_repeats
+    c = ["a a b", "x y", "p q", "c c"]
+    assert avoid_repeats(c, [0.9, 0.5, 0.5, 0.1], 0) == 2      # tie between 1 and 2 -> 2
+    assert avoid_repeats(c, [0.9, 0.6, 0.5, 0.1], 0) == 1
+    assert avoid_repeats(["a a", "b b"], [0.2, 0.3], 1) == 1    # every candidate repeats
+    assert avoid_repeats(["x y"], [0.0], 0) == 0

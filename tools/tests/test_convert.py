@@ -159,6 +159,15 @@ def test_model_ini_round_trip_and_rejects_unknown_keys(tmp_path):
     p.write_text(p.read_text().replace("case = sentence", "case = title"))
     with pytest.raises(ValueError, match="generate.case"):
         ModelConfig.read_ini(str(p))
+    # [generate] repeats likewise: absent -> "keep"; "avoid" round-trips; other values fail
+    cfg.gen_case = "none"
+    assert "\nrepeats = " not in cfg.to_ini() and cfg.gen_repeats == "keep"
+    cfg.gen_repeats = "avoid"
+    cfg.write_ini(str(p))
+    assert "repeats = avoid" in p.read_text() and ModelConfig.read_ini(str(p)) == cfg
+    p.write_text(p.read_text().replace("repeats = avoid", "repeats = drop"))
+    with pytest.raises(ValueError, match="generate.repeats"):
+        ModelConfig.read_ini(str(p))
 
 
 def test_unpickling_is_restricted(tmp_path, vocab_file):
