@@ -299,3 +299,17 @@ def test_iwslt_scores_differ_on_a_german_target():
         sacrebleu.corpus_bleu(hyps, [["„a b c d“"]], tokenize="intl").score, abs=1e-9)
     assert "|tok:intl|" in b["signature"] and "lang de" in b["signature"]
     assert "|tok:13a|" in a["signature"] and "lang de" in a["signature"]
+
+
+def test_choice_rules_collapse():
+    """ardiff_ref.choice_rules.collapse drops a word that repeats the previous one (the later
+    copy and its punctuation stay) and leaves everything else alone."""
+    from ardiff_ref.choice_rules import collapse
+    from ardiff_ref.metrics import has_repeat
+    assert collapse("a man sitting sitting on a bench .") == "a man sitting on a bench ."
+    assert collapse("a truck truck.") == "a truck."
+    assert collapse("ice ice ice cream") == "ice cream"
+    assert collapse("a b a b") == "a b a b"
+    assert collapse("") == ""
+    for s in ("the the cat", "A a dog", "one, one two"):
+        assert has_repeat(s) and not has_repeat(collapse(s))
