@@ -151,23 +151,19 @@ def test_model_ini_round_trip_and_rejects_unknown_keys(tmp_path):
     p.write_text(p.read_text().replace("tgt_len = 12\n", ""))
     with pytest.raises(ValueError, match="missing key model.tgt_len"):
         ModelConfig.read_ini(str(p))
-    # [generate] case is optional: absent -> "none" (and not written); "sentence" round-trips
-    assert "\ncase = " not in cfg.to_ini() and cfg.gen_case == "none"
-    cfg.gen_case = "sentence"
-    cfg.write_ini(str(p))
-    assert "case = sentence" in p.read_text() and ModelConfig.read_ini(str(p)) == cfg
-    p.write_text(p.read_text().replace("case = sentence", "case = title"))
-    with pytest.raises(ValueError, match="generate.case"):
-        ModelConfig.read_ini(str(p))
-    # [generate] repeats likewise: absent -> "keep"; "avoid" round-trips; other values fail
-    cfg.gen_case = "none"
-    assert "\nrepeats = " not in cfg.to_ini() and cfg.gen_repeats == "keep"
-    cfg.gen_repeats = "avoid"
-    cfg.write_ini(str(p))
-    assert "repeats = avoid" in p.read_text() and ModelConfig.read_ini(str(p)) == cfg
-    p.write_text(p.read_text().replace("repeats = avoid", "repeats = drop"))
-    with pytest.raises(ValueError, match="generate.repeats"):
-        ModelConfig.read_ini(str(p))
+    # the optional [generate] keys: absent -> the default (and not written); a valid value
+    # round-trips; another value fails naming the key
+    for key, default, good, bad in (("case", "none", "sentence", "title"),
+                                    ("repeats", "keep", "avoid", "drop")):
+        field = "gen_" + key
+        assert "\n%s = " % key not in cfg.to_ini() and getattr(cfg, field) == default
+        setattr(cfg, field, good)
+        cfg.write_ini(str(p))
+        assert "%s = %s" % (key, good) in p.read_text() and ModelConfig.read_ini(str(p)) == cfg
+        p.write_text(p.read_text().replace("%s = %s" % (key, good), "%s = %s" % (key, bad)))
+        with pytest.raises(ValueError, match="generate." + key):
+            ModelConfig.read_ini(str(p))
+        setattr(cfg, field, default)
 
 
 def test_unpickling_is_restricted(tmp_path, vocab_file):
